@@ -1,0 +1,71 @@
+/**
+ * The input of one liveness check, as a caller sends it (Unico's request body): the selfie payload, and
+ * optionally the subject and the branch (`subsidiaryId`).
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import * as messages from "./internal/messages.js"
+import { InvalidRequest } from "./LivenessError.js"
+import * as SelfiePayload from "./SelfiePayload.js"
+import { Subject } from "./Subject.js"
+
+/** The selfie payload: an SDK payload or a plain image (see SelfiePayload), held as a secret. */
+export const ImageBase64 = Schema.Redacted(
+  messages.string("a string (the SDK's encrypted payload or a base64 image)").pipe(
+    Schema.filter(
+      (value) => Either.match(SelfiePayload.classify(value), { onLeft: (reason) => reason, onRight: () => true }),
+      {
+        identifier: "SelfiePayload"
+      }
+    )
+  )
+)
+
+export const SubsidiaryId = Schema.UUID.annotations({ message: () => "must be a UUID" })
+
+export const CheckInput = Schema.Struct({
+  imageBase64: ImageBase64,
+  subject: Schema.optionalWith(Subject, { exact: true }),
+  subsidiaryId: Schema.optionalWith(SubsidiaryId, { exact: true })
+}).annotations({ identifier: "CheckInput" })
+
+/** A validated check input: the payload is `Redacted` and already known to be one of the accepted kinds. */
+export type CheckInput = typeof CheckInput.Type
+
+/** The wire shape (Unico's JSON body). */
+export type CheckInputEncoded = typeof CheckInput.Encoded
+
+const decode = Schema.decodeUnknown(CheckInput)
+
+const toFieldIssues = (error: ParseResult.ParseError) =>
+  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
+    field: issue.path.length === 0 ? "body" : issue.path.join("."),
+    message: issue.path.length === 0 && issue._tag === "Type" ? "must be a JSON object" : issue.message
+  }))
+
+/**
+ * Validates unknown input (a parsed JSON body, CLI flags, or an already validated `CheckInput`) and
+ * reports every problem at once, each with its field.
+ */
+export const validate = (input: unknown): Effect.Effect<CheckInput, InvalidRequest> => {
+  // A CheckInput that has already been validated carries a Redacted payload: validate what it wraps.
+  const raw = isValidated(input) ? { ...input, imageBase64: Redacted.value(input.imageBase64) } : input
+  return decode(raw, { errors: "all" }).pipe(
+    Effect.mapError((error) => new InvalidRequest({ issues: toFieldIssues(error) }))
+  )
+}
+
+const isValidated = (input: unknown): input is CheckInput =>
+  typeof input === "object" && input !== null && "imageBase64" in input && Redacted.isRedacted(input.imageBase64)
+
+/** The kind of a validated payload. */
+export const payloadKind = (input: CheckInput): SelfiePayload.PayloadKind =>
+  Either.getOrThrowWith(
+    SelfiePayload.classify(Redacted.value(input.imageBase64)),
+    (reason) => new Error(`CheckInput holds a payload that is not valid: ${reason}`)
+  )

@@ -1,0 +1,88 @@
+/**
+ * The tunables of the check workflow, in one place, with the defaults of architecture.md: exponential
+ * backoff from 200 ms with full jitter, capped at 5 s, at most 5 attempts, one 30 s deadline over the whole
+ * check, and a tenant quota of 10 requests per second.
+ *
+ * @since 0.1.0
+ */
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+
+export interface RateLimit {
+  /** Requests allowed per `interval` (the tenant's quota; Unico's default is 10 per second). */
+  readonly limit: number
+  readonly interval: Duration.Duration
+}
+
+export interface Policy {
+  /** Attempts at the provider, the first included. */
+  readonly maxAttempts: number
+  /** First backoff delay; it doubles per attempt. */
+  readonly baseDelay: Duration.Duration
+  /** Largest backoff delay. */
+  readonly maxDelay: Duration.Duration
+  /** Full jitter: each delay is uniform in [0, computed delay]. Off only for deterministic tests. */
+  readonly jitter: boolean
+  /** One deadline over the whole check: rate-limit wait, token, every attempt and every delay. */
+  readonly deadline: Duration.Duration
+  /** The tenant quota applied to every provider request, or `undefined` for none. */
+  readonly rateLimit: RateLimit | undefined
+}
+
+export const defaults: Policy = {
+  maxAttempts: 5,
+  baseDelay: Duration.millis(200),
+  maxDelay: Duration.seconds(5),
+  jitter: true,
+  deadline: Duration.seconds(30),
+  rateLimit: { limit: 10, interval: Duration.seconds(1) }
+}
+
+export class CheckPolicy extends Context.Reference<CheckPolicy>()("@liveness/core/CheckPolicy", {
+  defaultValue: () => defaults
+}) {}
+
+/** Overrides some of the defaults. */
+export const layer = (overrides: Partial<Policy>): Layer.Layer<CheckPolicy> =>
+  Layer.succeed(CheckPolicy, { ...defaults, ...overrides })
+
+const positiveInt = (name: string) =>
+  Config.integer(name).pipe(
+    Config.validate({ message: "must be a whole number of at least 1", validation: (n) => n >= 1 })
+  )
+
+const nonNegativeInt = (name: string) =>
+  Config.integer(name).pipe(
+    Config.validate({ message: "must be a whole number of at least 0", validation: (n) => n >= 0 })
+  )
+
+/**
+ * The policy from the environment: `LIVENESS_MAX_ATTEMPTS`, `LIVENESS_BASE_DELAY_MS`, `LIVENESS_MAX_DELAY_MS`,
+ * `LIVENESS_DEADLINE_MS`, `LIVENESS_RATE_LIMIT` (requests per second, 0 for none). Unset values keep the defaults.
+ */
+export const layerConfig: Layer.Layer<CheckPolicy, import("effect/ConfigError").ConfigError> = Layer.effect(
+  CheckPolicy,
+  Effect.gen(function*() {
+    const values = yield* Config.all({
+      maxAttempts: Config.option(positiveInt("LIVENESS_MAX_ATTEMPTS")),
+      baseDelay: Config.option(positiveInt("LIVENESS_BASE_DELAY_MS")),
+      maxDelay: Config.option(positiveInt("LIVENESS_MAX_DELAY_MS")),
+      deadline: Config.option(positiveInt("LIVENESS_DEADLINE_MS")),
+      rateLimit: Config.option(nonNegativeInt("LIVENESS_RATE_LIMIT"))
+    })
+    const policy: { -readonly [K in keyof Policy]: Policy[K] } = { ...defaults }
+    if (values.maxAttempts._tag === "Some") policy.maxAttempts = values.maxAttempts.value
+    if (values.baseDelay._tag === "Some") policy.baseDelay = Duration.millis(values.baseDelay.value)
+    if (values.maxDelay._tag === "Some") policy.maxDelay = Duration.millis(values.maxDelay.value)
+    if (values.deadline._tag === "Some") policy.deadline = Duration.millis(values.deadline.value)
+    if (values.rateLimit._tag === "Some") {
+      policy.rateLimit = values.rateLimit.value === 0
+        ? undefined
+        : { limit: values.rateLimit.value, interval: Duration.seconds(1) }
+    }
+    return policy
+  })
+)

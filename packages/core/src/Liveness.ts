@@ -1,0 +1,257 @@
+/**
+ * The check workflow: validate locally, wait for the tenant's quota, call the provider under the retry
+ * policy and one deadline, and derive the verdict.
+ *
+ * The retry policy is what keeps a capture from being billed twice (Unico has no idempotency key):
+ * safe failures are retried with backoff, ambiguous ones only for single-use SDK payloads (the provider
+ * refuses a replay of one that landed, with 10508, which then becomes OutcomeUnknown), a refused access
+ * token is renewed once, and nothing else is retried.
+ *
+ * @since 0.1.0
+ */
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Metric from "effect/Metric"
+import * as Random from "effect/Random"
+import * as Schema from "effect/Schema"
+import * as CheckInput from "./CheckInput.js"
+import { CheckPolicy, type Policy } from "./CheckPolicy.js"
+import { DeadlineExceeded, InvalidRequest, type LivenessError, OutcomeUnknown } from "./LivenessError.js"
+import * as LivenessMetrics from "./LivenessMetrics.js"
+import { type LivenessProcess, ProcessId } from "./LivenessProcess.js"
+import { LivenessProvider } from "./LivenessProvider.js"
+import * as RetryClass from "./RetryClass.js"
+import * as SelfiePayload from "./SelfiePayload.js"
+import * as TenantRateLimiter from "./TenantRateLimiter.js"
+import * as Verdict from "./Verdict.js"
+
+export interface CheckResult {
+  readonly process: LivenessProcess
+  readonly verdict: Verdict.Verdict
+  /** Provider requests made for this check (1 when the first attempt answered). */
+  readonly attempts: number
+}
+
+export declare namespace Liveness {
+  export interface Service {
+    /** Runs one liveness check. `input` is Unico's request body (or an already validated CheckInput). */
+    readonly check: (input: unknown) => Effect.Effect<CheckResult, LivenessError>
+    /** Reads a process back (`GET /processes/v1/{id}`). */
+    readonly getProcess: (id: string) => Effect.Effect<CheckResult, LivenessError>
+  }
+}
+
+export class Liveness extends Context.Tag("@liveness/core/Liveness")<Liveness, Liveness.Service>() {}
+
+type Operation = "createProcess" | "getProcess"
+
+interface RetryState {
+  readonly attempt: number
+  readonly sawAmbiguous: boolean
+  readonly renewedToken: boolean
+}
+
+const backoff = (policy: Policy, attempt: number): Effect.Effect<Duration.Duration> => {
+  const exponential = Duration.toMillis(policy.baseDelay) * 2 ** (attempt - 1)
+  const capped = Math.min(exponential, Duration.toMillis(policy.maxDelay))
+  return policy.jitter
+    ? Effect.map(Random.next, (r) => Duration.millis(Math.floor(r * capped)))
+    : Effect.succeed(Duration.millis(capped))
+}
+
+/**
+ * Builds the workflow from a provider, a rate limiter and the policy in context.
+ */
+export const make: Effect.Effect<
+  Liveness.Service,
+  never,
+  LivenessProvider | TenantRateLimiter.TenantRateLimiter
+> = Effect.gen(function*() {
+  const provider = yield* LivenessProvider
+  const limiter = yield* TenantRateLimiter.TenantRateLimiter
+  const policy = yield* CheckPolicy
+  const deadlineMillis = Duration.toMillis(policy.deadline)
+
+  /** One provider request, under the quota, measured. */
+  const attempt = <A>(operation: Operation, attemptNumber: number, request: Effect.Effect<A, LivenessError>) =>
+    limiter.withPermit(request).pipe(
+      Metric.trackDuration(Metric.tagged(LivenessMetrics.providerLatency, "operation", operation)),
+      Effect.tap(() => Metric.increment(Metric.tagged(LivenessMetrics.providerAttempts, "operation", operation))),
+      Effect.tapError(() => Metric.increment(Metric.tagged(LivenessMetrics.providerAttempts, "operation", operation))),
+      Effect.withSpan(`LivenessProvider.${operation}`, { attributes: { "liveness.attempt": attemptNumber } })
+    )
+
+  /**
+   * Runs `request` until it succeeds or the policy says stop. `replaySafe` says whether an ambiguous
+   * failure may be replayed. `onAttempt` records the attempt count for the deadline error.
+   */
+  const withRetries = <A>(
+    operation: Operation,
+    request: Effect.Effect<A, LivenessError>,
+    replaySafe: boolean,
+    startedAt: number,
+    onAttempt: (n: number) => void
+  ) => {
+    const loop = (state: RetryState): Effect.Effect<readonly [A, number], LivenessError> => {
+      onAttempt(state.attempt)
+      return attempt(operation, state.attempt, request).pipe(
+        Effect.map((a) => [a, state.attempt] as const),
+        Effect.catchAll((error) => decide(error, state))
+      )
+    }
+
+    const decide = (error: LivenessError, state: RetryState): Effect.Effect<readonly [A, number], LivenessError> =>
+      Effect.gen(function*() {
+        // The replay of an SDK payload was refused as reused: an earlier, ambiguous attempt most likely
+        // landed, and its answer is lost. The user did nothing wrong; the outcome is unknown.
+        if (error._tag === "PayloadRejected" && error.reason === "reused" && state.sawAmbiguous) {
+          return yield* new OutcomeUnknown({
+            attempts: state.attempt,
+            detail: "an earlier attempt may have been processed and the provider refused the replay as reused"
+          })
+        }
+        const retryClass = RetryClass.of(error)
+        const retryable = retryClass === "safe" ||
+          (retryClass === "ambiguous" && replaySafe) ||
+          (retryClass === "reauthenticate" && !state.renewedToken)
+        if (!retryable || state.attempt >= policy.maxAttempts) return yield* error
+
+        const delay = retryClass === "reauthenticate"
+          ? Duration.zero
+          : error._tag === "RateLimited" && error.retryAfterMillis !== undefined
+          ? Duration.max(Duration.millis(error.retryAfterMillis), yield* backoff(policy, state.attempt))
+          : yield* backoff(policy, state.attempt)
+        // Waiting past the deadline cannot succeed: give the caller the real reason now.
+        const now = yield* Clock.currentTimeMillis
+        if (now - startedAt + Duration.toMillis(delay) >= deadlineMillis) return yield* error
+
+        yield* Metric.increment(
+          Metric.tagged(Metric.tagged(LivenessMetrics.retries, "operation", operation), "reason", retryClass)
+        )
+        yield* Effect.logDebug("retrying provider request").pipe(
+          Effect.annotateLogs({
+            attempt: state.attempt,
+            error: error._tag,
+            retryClass,
+            delayMillis: Duration.toMillis(delay)
+          })
+        )
+        yield* Effect.sleep(delay)
+        return yield* loop({
+          attempt: state.attempt + 1,
+          sawAmbiguous: state.sawAmbiguous || retryClass === "ambiguous",
+          renewedToken: state.renewedToken || retryClass === "reauthenticate"
+        })
+      })
+
+    return loop({ attempt: 1, sawAmbiguous: false, renewedToken: false })
+  }
+
+  /** The retry loop under the one deadline, then the verdict, with metrics, logs and span attributes. */
+  const run = (operation: Operation, request: Effect.Effect<LivenessProcess, LivenessError>, replaySafe: boolean) =>
+    Effect.gen(function*() {
+      const startedAt = yield* Clock.currentTimeMillis
+      let attempts = 0
+      const [process, made] = yield* withRetries(operation, request, replaySafe, startedAt, (n) => {
+        attempts = n
+      }).pipe(
+        Effect.timeoutFail({
+          duration: policy.deadline,
+          onTimeout: () => new DeadlineExceeded({ deadlineMillis, attempts })
+        })
+      )
+      const verdict = Verdict.fromProcess(process)
+      const unknown = Verdict.unknownValues(process)
+      if (unknown !== undefined) {
+        yield* Effect.logWarning(`provider answered a value this library does not know: ${unknown}`).pipe(
+          Effect.annotateLogs({ processId: process.id })
+        )
+      }
+      return { process, verdict, attempts: made } satisfies CheckResult
+    }).pipe(
+      Effect.tap((result) =>
+        Effect.all([
+          Effect.annotateCurrentSpan({
+            "liveness.process_id": result.process.id,
+            "liveness.verdict": result.verdict,
+            "liveness.attempts": result.attempts
+          }),
+          Metric.increment(Metric.tagged(LivenessMetrics.checksByVerdict, "verdict", result.verdict)),
+          Effect.logInfo("liveness process answered").pipe(
+            Effect.annotateLogs({
+              operation,
+              processId: result.process.id,
+              verdict: result.verdict,
+              attempts: result.attempts
+            })
+          )
+        ], { discard: true })
+      ),
+      Effect.tapError((error) =>
+        Effect.all([
+          Effect.annotateCurrentSpan({ "liveness.error": error._tag }),
+          Metric.increment(
+            Metric.tagged(Metric.tagged(LivenessMetrics.errorsByTag, "error", error._tag), "operation", operation)
+          ),
+          Effect.logInfo("liveness operation failed").pipe(
+            Effect.annotateLogs({ operation, error: error._tag, code: error.code })
+          )
+        ], { discard: true })
+      ),
+      Metric.trackDuration(Metric.tagged(LivenessMetrics.checkLatency, "operation", operation))
+    )
+
+  const check = (input: unknown) =>
+    Effect.gen(function*() {
+      const valid = yield* CheckInput.validate(input)
+      const kind = CheckInput.payloadKind(valid)
+      yield* Effect.annotateCurrentSpan({ "liveness.payload_kind": kind._tag })
+      return yield* run("createProcess", provider.createProcess(valid), SelfiePayload.isReplaySafe(kind))
+    }).pipe(
+      Effect.tapErrorTag("InvalidRequest", (error) =>
+        Effect.all([
+          Effect.annotateCurrentSpan({ "liveness.error": error._tag }),
+          Metric.increment(
+            Metric.tagged(Metric.tagged(LivenessMetrics.errorsByTag, "error", error._tag), "operation", "check")
+          )
+        ], { discard: true })),
+      Effect.withSpan("Liveness.check")
+    )
+
+  const decodeId = Schema.decodeUnknown(Schema.UUID.pipe(Schema.compose(ProcessId)))
+
+  const getProcess = (id: string) =>
+    decodeId(id).pipe(
+      Effect.mapError(() =>
+        new InvalidRequest({ issues: [{ field: "id", message: "must be a process id (a UUID)" }] })
+      ),
+      // Reads are idempotent: every transient failure may be retried.
+      Effect.flatMap((processId) => run("getProcess", provider.getProcess(processId), true)),
+      Effect.withSpan("Liveness.getProcess")
+    )
+
+  return { check, getProcess }
+})
+
+/** The workflow with an in-process tenant limiter configured by CheckPolicy. Requires a provider. */
+export const layer: Layer.Layer<Liveness, never, LivenessProvider> = Layer.effect(Liveness, make).pipe(
+  Layer.provide(TenantRateLimiter.layer)
+)
+
+/** The workflow with a TenantRateLimiter of your own (e.g. one shared between replicas). */
+export const layerWithoutRateLimiter: Layer.Layer<
+  Liveness,
+  never,
+  LivenessProvider | TenantRateLimiter.TenantRateLimiter
+> = Layer.effect(Liveness, make)
+
+/** Runs one liveness check with the Liveness service in context. */
+export const check = (input: unknown): Effect.Effect<CheckResult, LivenessError, Liveness> =>
+  Effect.flatMap(Liveness, (liveness) => liveness.check(input))
+
+/** Reads a process back with the Liveness service in context. */
+export const getProcess = (id: string): Effect.Effect<CheckResult, LivenessError, Liveness> =>
+  Effect.flatMap(Liveness, (liveness) => liveness.getProcess(id))

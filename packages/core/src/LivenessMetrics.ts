@@ -1,0 +1,53 @@
+/**
+ * Effect metrics of the check workflow. Apps export them (the gateway as Prometheus text). Tags hold only
+ * verdicts, error tags and operation names: never a process id, a subject or a payload.
+ *
+ * @since 0.1.0
+ */
+import * as Duration from "effect/Duration"
+import * as Metric from "effect/Metric"
+import * as MetricBoundaries from "effect/MetricBoundaries"
+
+/** A histogram of durations in seconds, 5 ms to about 41 s. */
+function secondsHistogram(name: string, description: string) {
+  return Metric.mapInput(
+    Metric.histogram(name, MetricBoundaries.exponential({ start: 0.005, factor: 2, count: 14 }), description),
+    (duration: Duration.Duration) => Duration.toSeconds(duration)
+  )
+}
+
+/** Finished checks, tagged `verdict`. */
+export const checksByVerdict = Metric.counter("liveness_checks_total", {
+  description: "Liveness checks that produced a verdict, by verdict",
+  incremental: true
+})
+
+/** Failed checks and lookups, tagged `error` (the error's tag) and `operation`. */
+export const errorsByTag = Metric.counter("liveness_check_errors_total", {
+  description: "Liveness operations that failed, by error tag",
+  incremental: true
+})
+
+/** Every request made to the provider, tagged `operation`. */
+export const providerAttempts = Metric.counter("liveness_provider_attempts_total", {
+  description: "Requests made to the liveness provider (first attempts and retries)",
+  incremental: true
+})
+
+/** Retries only, tagged `operation` and `reason` (the retry class). */
+export const retries = Metric.counter("liveness_retries_total", {
+  description: "Provider requests retried by the workflow, by retry class",
+  incremental: true
+})
+
+/** Latency of each provider request (upstream latency), in seconds, tagged `operation`. */
+export const providerLatency = secondsHistogram(
+  "liveness_provider_request_duration_seconds",
+  "Latency of one request to the liveness provider, in seconds"
+)
+
+/** Latency of a whole check (validation to verdict, retries included), in seconds. */
+export const checkLatency = secondsHistogram(
+  "liveness_check_duration_seconds",
+  "Latency of a whole liveness check, retries included, in seconds"
+)

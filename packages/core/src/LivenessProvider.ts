@@ -1,0 +1,26 @@
+/**
+ * The port: what the check workflow needs from a liveness provider. Adapters provide it
+ * (`@liveness/unico-http` over HTTP, `@liveness/fake` in memory) and translate every failure into a
+ * `LivenessError` through the code catalogue (UnicoCodes), so the workflow never sees HTTP.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type { CheckInput } from "./CheckInput.js"
+import type { LivenessError } from "./LivenessError.js"
+import type { LivenessProcess, ProcessId } from "./LivenessProcess.js"
+
+export declare namespace LivenessProvider {
+  export interface Service {
+    /** One attempt at `POST /processes/v1`. No retry here: the workflow owns the retry policy. */
+    readonly createProcess: (request: CheckInput) => Effect.Effect<LivenessProcess, LivenessError>
+    /** One attempt at `GET /processes/v1/{id}`. */
+    readonly getProcess: (id: ProcessId) => Effect.Effect<LivenessProcess, LivenessError>
+  }
+}
+
+export class LivenessProvider extends Context.Tag("@liveness/core/LivenessProvider")<
+  LivenessProvider,
+  LivenessProvider.Service
+>() {}

@@ -1,0 +1,19 @@
+/**
+ * @liveness/core: Unico IDCloud liveness checks as typed Effect programs.
+ *
+ * @since 0.1.0
+ */
+export * as CheckInput from "./CheckInput.js"
+export * as CheckPolicy from "./CheckPolicy.js"
+export * as Cpf from "./Cpf.js"
+export * as Liveness from "./Liveness.js"
+export * from "./LivenessError.js"
+export * as LivenessMetrics from "./LivenessMetrics.js"
+export * as LivenessProcess from "./LivenessProcess.js"
+export * as LivenessProvider from "./LivenessProvider.js"
+export * as RetryClass from "./RetryClass.js"
+export * as SelfiePayload from "./SelfiePayload.js"
+export * as Subject from "./Subject.js"
+export * as TenantRateLimiter from "./TenantRateLimiter.js"
+export * as UnicoCodes from "./UnicoCodes.js"
+export * as Verdict from "./Verdict.js"
