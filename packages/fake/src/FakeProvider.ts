@@ -1,0 +1,84 @@
+/**
+ * The in-memory adapter testers swap in: `FakeProvider.layer(options?)` provides the core's
+ * `LivenessProvider`, answering through the scenario engine (magic CPFs, fake SDK payloads, scripts) and
+ * failing through the core's code catalogue exactly as the HTTP adapter would. It also provides
+ * `FakeProvider` itself, for scripting and inspection.
+ *
+ * @since 0.1.0
+ */
+import { LivenessProcess, LivenessProvider, UnexpectedResponse, UnicoCodes } from "@liveness/core"
+import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import type { Outcome } from "./Scenario.js"
+import * as ScenarioEngine from "./ScenarioEngine.js"
+
+export declare namespace FakeProvider {
+  export interface Service {
+    /** Queues outcomes for the next checks (one per provider request, retries included). */
+    readonly enqueue: (...outcomes: ReadonlyArray<Outcome>) => Effect.Effect<void>
+    /** Every request the fake received, in order (payload fingerprints, never payloads). */
+    readonly calls: Effect.Effect<ReadonlyArray<ScenarioEngine.RecordedCall>>
+    /** Processes created per payload fingerprint: more than one means a capture was billed twice. */
+    readonly processesByPayload: Effect.Effect<ReadonlyMap<string, number>>
+    /** Forgets calls, processes, used payloads and queued outcomes. */
+    readonly reset: Effect.Effect<void>
+  }
+}
+
+export class FakeProvider extends Context.Tag("@liveness/fake/FakeProvider")<FakeProvider, FakeProvider.Service>() {}
+
+export interface Options {
+  /** Latency added to every answer (driven by `Clock`, so `TestClock` controls it). */
+  readonly latency?: Duration.DurationInput
+}
+
+const decodeProcess = (process: ScenarioEngine.StoredProcess) =>
+  LivenessProcess.decode(process).pipe(
+    Effect.mapError(() => new UnexpectedResponse({ status: 200, detail: "the fake produced an invalid process" }))
+  )
+
+/** Turns an engine answer into what the port promises: a process, or a domain error from the catalogue. */
+const toResult = (answer: ScenarioEngine.EngineAnswer, processId?: string) =>
+  answer._tag === "Process"
+    ? decodeProcess(answer.process)
+    : Effect.fail(UnicoCodes.toError({
+      status: answer.status,
+      code: answer.code,
+      description: answer.description,
+      retryAfterMillis: answer.retryAfterSeconds === undefined ? undefined : answer.retryAfterSeconds * 1000,
+      processId
+    }))
+
+/** Builds the port and the control service over one engine. */
+export const make = (options: Options = {}) =>
+  Effect.map(ScenarioEngine.make(options), (engine) => {
+    const provider: LivenessProvider.LivenessProvider.Service = {
+      createProcess: (request) =>
+        engine.createProcess({
+          subject: request.subject,
+          subsidiaryId: request.subsidiaryId,
+          imageBase64: Redacted.value(request.imageBase64)
+        }).pipe(Effect.flatMap((answer) => toResult(answer))),
+      getProcess: (id) => engine.getProcess(id).pipe(Effect.flatMap((answer) => toResult(answer, id)))
+    }
+    const control: FakeProvider.Service = {
+      enqueue: engine.enqueue,
+      calls: engine.calls,
+      processesByPayload: engine.processesByPayload,
+      reset: engine.reset
+    }
+    return { provider, control }
+  })
+
+/** Provides `LivenessProvider` (in memory) and `FakeProvider` (scripting and inspection). */
+export const layer = (options: Options = {}): Layer.Layer<LivenessProvider.LivenessProvider | FakeProvider> =>
+  Layer.effectContext(
+    Effect.map(
+      make(options),
+      ({ control, provider }) =>
+        Context.make(LivenessProvider.LivenessProvider, provider).pipe(Context.add(FakeProvider, control))
+    )
+  )

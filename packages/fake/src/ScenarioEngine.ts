@@ -1,0 +1,214 @@
+/**
+ * The scenario engine: the provider's behaviour without any transport. It receives what the provider
+ * would receive (the subject and the raw `imageBase64`), applies Unico's payload rules (SDK payload expiry
+ * and single use; plain image format, size and resolution), then picks the outcome: a scripted one if
+ * queued, else the subject's magic CPF, else the payload's `scenario` claim, else live. It stores created
+ * processes and records every call (never the payload: a fingerprint).
+ *
+ * `FakeProvider` runs it in memory; `@liveness/sandbox` serves it over HTTP. Time comes from `Clock`, so
+ * `TestClock` drives expiry and delays.
+ *
+ * @since 0.1.0
+ */
+import { SelfiePayload } from "@liveness/core"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import { randomUUID } from "node:crypto"
+import { fingerprint, readSdkClaims, SDK_PAYLOAD_LIFETIME_MILLIS } from "./Fixtures.js"
+import * as ImageInfo from "./ImageInfo.js"
+import * as MagicValues from "./MagicValues.js"
+import { type Answer, type Name, type Outcome, outcomeOf } from "./Scenario.js"
+
+export interface EngineRequest {
+  readonly subject?: {
+    readonly code: string
+    readonly name: string
+    readonly email?: string | undefined
+    readonly phone?: string | undefined
+  } | undefined
+  readonly subsidiaryId?: string | undefined
+  readonly imageBase64: string
+}
+
+/** A process as the provider stores and returns it. */
+export interface StoredProcess {
+  readonly id: string
+  readonly status: number
+  readonly liveness?: number
+}
+
+/** What the engine answered: a process (with its id) or an error answer. */
+export type EngineAnswer =
+  | { readonly _tag: "Process"; readonly process: StoredProcess }
+  | ErrorAnswer
+
+export interface RecordedCall {
+  readonly operation: "createProcess" | "getProcess"
+  /** Clock time of the call, in milliseconds. */
+  readonly at: number
+  readonly subject?: EngineRequest["subject"]
+  readonly subsidiaryId?: string
+  /** SHA-256 prefix of the payload (never the payload itself). */
+  readonly payloadFingerprint?: string
+  readonly payloadKind?: "sdk" | "image" | "unknown"
+  readonly processId?: string
+  /** The answer: `"process"` or the HTTP status and Unico code of the error. */
+  readonly answer: { readonly status: number; readonly code?: string; readonly processId?: string }
+}
+
+export interface EngineOptions {
+  /** Added to every answer (after the process is created). */
+  readonly latency?: Duration.DurationInput
+}
+
+export interface ScenarioEngine {
+  readonly createProcess: (request: EngineRequest) => Effect.Effect<EngineAnswer>
+  readonly getProcess: (id: string) => Effect.Effect<EngineAnswer>
+  /** Queues outcomes for the next `createProcess` calls, in order; they override every other rule. */
+  readonly enqueue: (...outcomes: ReadonlyArray<Outcome>) => Effect.Effect<void>
+  readonly calls: Effect.Effect<ReadonlyArray<RecordedCall>>
+  /** Processes created per payload fingerprint: more than 1 means a capture was billed twice. */
+  readonly processesByPayload: Effect.Effect<ReadonlyMap<string, number>>
+  /** Forgets calls, processes, used payloads and the script. */
+  readonly reset: Effect.Effect<void>
+}
+
+type ErrorAnswer = Extract<Answer, { _tag: "Error" }>
+
+const rejection = (status: number, code: string): ErrorAnswer => ({ _tag: "Error", status, code })
+
+/** Unico's checks on the selfie payload itself, before any scenario (none for a valid, fresh payload). */
+const checkPayload = (
+  payload: string,
+  now: number,
+  used: ReadonlySet<string>,
+  print: string
+): ErrorAnswer | undefined => {
+  const kind = SelfiePayload.classify(payload)
+  if (Either.isRight(kind) && kind.right._tag === "SdkPayload") {
+    const claims = readSdkClaims(payload)
+    if (claims !== undefined && now - claims.iat * 1000 > SDK_PAYLOAD_LIFETIME_MILLIS) return rejection(400, "10507")
+    if (used.has(print)) return rejection(400, "10508")
+    return undefined
+  }
+  const bytes = Buffer.from(payload, "base64")
+  const format = bytes[0] === 0xff && bytes[1] === 0xd8
+    ? "jpeg"
+    : bytes[0] === 0x89 && bytes[1] === 0x50
+    ? "png"
+    : bytes.subarray(8, 12).toString("latin1") === "WEBP"
+    ? "webp"
+    : undefined
+  if (format === undefined || !/^[A-Za-z0-9+/]+={0,2}$/.test(payload)) return rejection(400, "20505")
+  if (bytes.length > SelfiePayload.MAX_IMAGE_BYTES) return rejection(400, "20506")
+  const size = ImageInfo.dimensions(format, bytes)
+  if (size === undefined) return rejection(400, "20900")
+  if (!ImageInfo.isHighEnough(size)) return rejection(400, "20807")
+  return undefined
+}
+
+const kindOf = (payload: string): "sdk" | "image" | "unknown" =>
+  Either.match(SelfiePayload.classify(payload), {
+    onLeft: () => "unknown",
+    onRight: (kind) => (kind._tag === "SdkPayload" ? "sdk" : "image")
+  })
+
+export const make = (options: EngineOptions = {}): Effect.Effect<ScenarioEngine> =>
+  Effect.sync(() => {
+    const latency = options.latency === undefined ? Duration.zero : Duration.decode(options.latency)
+    let script: Array<Outcome> = []
+    let calls: Array<RecordedCall> = []
+    const processes = new Map<string, StoredProcess>()
+    const used = new Set<string>()
+    const attemptsByPayload = new Map<string, number>()
+    const processesByPayload = new Map<string, number>()
+
+    const scenarioFor = (request: EngineRequest, attempt: number): Outcome => {
+      const byCpf = request.subject === undefined ? undefined : MagicValues.byCpf.get(request.subject.code)
+      const name: Name = byCpf ?? readSdkClaims(request.imageBase64)?.scenario ?? "live"
+      return outcomeOf(name, attempt)
+    }
+
+    const answerAfter = (delay: Duration.Duration | undefined, answer: EngineAnswer) => {
+      const total = Duration.sum(delay ?? Duration.zero, latency)
+      return Duration.toMillis(total) === 0 ? Effect.succeed(answer) : Effect.as(Effect.sleep(total), answer)
+    }
+
+    const createProcess = (request: EngineRequest) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const print = fingerprint(request.imageBase64)
+        const attempt = (attemptsByPayload.get(print) ?? 0) + 1
+        attemptsByPayload.set(print, attempt)
+        const scripted = script.shift()
+        const outcome: Outcome = scripted ??
+          (() => {
+            const refused = checkPayload(request.imageBase64, now, used, print)
+            return refused === undefined ? scenarioFor(request, attempt) : { answer: refused }
+          })()
+
+        let answer: EngineAnswer
+        if (outcome.answer._tag === "Process") {
+          // The provider creates (and bills) the process, and spends the payload, before it answers.
+          const process: StoredProcess = {
+            id: randomUUID(),
+            status: outcome.answer.status,
+            ...(outcome.answer.liveness === undefined ? {} : { liveness: outcome.answer.liveness })
+          }
+          processes.set(process.id, process)
+          used.add(print)
+          processesByPayload.set(print, (processesByPayload.get(print) ?? 0) + 1)
+          answer = { _tag: "Process", process }
+        } else {
+          answer = outcome.answer
+        }
+        calls.push({
+          operation: "createProcess",
+          at: now,
+          ...(request.subject === undefined ? {} : { subject: request.subject }),
+          ...(request.subsidiaryId === undefined ? {} : { subsidiaryId: request.subsidiaryId }),
+          payloadFingerprint: print,
+          payloadKind: kindOf(request.imageBase64),
+          ...(answer._tag === "Process" ? { processId: answer.process.id } : {}),
+          answer: answer._tag === "Process"
+            ? { status: 200, processId: answer.process.id }
+            : { status: answer.status, ...(answer.code === undefined ? {} : { code: answer.code }) }
+        })
+        return yield* answerAfter(outcome.delay, answer)
+      })
+
+    const getProcess = (id: string) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const process = processes.get(id)
+        const answer: EngineAnswer = process === undefined
+          ? { _tag: "Error", status: 404, description: "Process not found" }
+          : { _tag: "Process", process }
+        calls.push({
+          operation: "getProcess",
+          at: now,
+          processId: id,
+          answer: answer._tag === "Process" ? { status: 200, processId: id } : { status: answer.status }
+        })
+        return yield* answerAfter(undefined, answer)
+      })
+
+    const engine: ScenarioEngine = {
+      createProcess,
+      getProcess,
+      enqueue: (...outcomes) => Effect.sync(() => void script.push(...outcomes)),
+      calls: Effect.sync(() => calls.slice()),
+      processesByPayload: Effect.sync(() => new Map(processesByPayload)),
+      reset: Effect.sync(() => {
+        script = []
+        calls = []
+        processes.clear()
+        used.clear()
+        attemptsByPayload.clear()
+        processesByPayload.clear()
+      })
+    }
+    return engine
+  })

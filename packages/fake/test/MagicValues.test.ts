@@ -1,0 +1,127 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Cpf, Liveness } from "@liveness/core"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as TestClock from "effect/TestClock"
+import { FakeProvider, Fixtures, MagicValues } from "../src/index.js"
+import { fakeLayer, withTime } from "./support.js"
+
+const check = (code: string, imageBase64 = Fixtures.sdkPayload()) =>
+  Liveness.check({ subject: { code, name: "Test Subject" }, imageBase64 })
+
+describe("magic subject codes, through Liveness.check", () => {
+  it("every magic code is a valid CPF", () => {
+    for (const cpf of [MagicValues.LIVE_CPF, ...MagicValues.byCpf.keys()]) expect(Cpf.isValid(cpf)).toBe(true)
+  })
+
+  it.effect("12345678909 (the seed's example) is live", () =>
+    Effect.gen(function*() {
+      const result = yield* check("12345678909")
+      expect(result.verdict).toBe("live")
+      expect(result.process.status).toBe(3)
+      expect(result.process.liveness).toBe(1)
+      expect(result.attempts).toBe(1)
+    }).pipe(Effect.provide(fakeLayer())))
+
+  it.effect("any other valid CPF is live", () =>
+    Effect.gen(function*() {
+      const result = yield* check(Cpf.withCheckDigits("529982247"))
+      expect(result.verdict).toBe("live")
+    }).pipe(Effect.provide(fakeLayer())))
+
+  it.effect("00000000191 is not live (3/2)", () =>
+    Effect.gen(function*() {
+      const result = yield* check("00000000191")
+      expect(result.verdict).toBe("not-live")
+      expect(result.process.liveness).toBe(2)
+    }).pipe(Effect.provide(fakeLayer())))
+
+  it.effect("00000000272 is a processing error (status 5): recapture", () =>
+    Effect.gen(function*() {
+      const result = yield* check("00000000272")
+      expect(result.verdict).toBe("retry-capture")
+      expect(result.process.status).toBe(5)
+      expect(result.process.liveness).toBeUndefined()
+    }).pipe(Effect.provide(fakeLayer())))
+
+  it.effect("00000000353 answers 429 with Retry-After: 1 once; the retry waits 1 s and is live", () =>
+    Effect.gen(function*() {
+      const fake = yield* FakeProvider.FakeProvider
+      const fiber = yield* Effect.fork(check("00000000353", Fixtures.image()))
+      yield* TestClock.adjust("999 millis")
+      expect((yield* fake.calls).length).toBe(1)
+      yield* TestClock.adjust("1 millis")
+      const result = yield* Fiber.join(fiber)
+      expect(result.verdict).toBe("live")
+      expect(result.attempts).toBe(2)
+      const calls = yield* fake.calls
+      expect(calls.map((call) => call.answer.status)).toEqual([429, 200])
+      expect(calls[1]!.at - calls[0]!.at).toBe(1000)
+    }).pipe(Effect.provide(fakeLayer())))
+
+  it.effect("00000000434 answers 503 once: an SDK payload is retried and live", () =>
+    Effect.gen(function*() {
+      const result = yield* withTime(check("00000000434"))
+      expect(result.verdict).toBe("live")
+      expect(result.attempts).toBe(2)
+    }).pipe(Effect.provide(fakeLayer())))
+
+  it.effect("00000000434 with a plain image is not replayed (it could bill twice)", () =>
+    Effect.gen(function*() {
+      const fake = yield* FakeProvider.FakeProvider
+      const error = yield* withTime(check("00000000434", Fixtures.image())).pipe(Effect.flip)
+      expect(error._tag).toBe("ProviderUnavailable")
+      expect(error._tag === "ProviderUnavailable" && error.mayHaveBeenProcessed).toBe(true)
+      expect((yield* fake.calls).length).toBe(1)
+    }).pipe(Effect.provide(fakeLayer())))
+
+  it.effect("00000000515 is rejected as too large (20506)", () =>
+    Effect.gen(function*() {
+      const error = yield* check("00000000515").pipe(Effect.flip)
+      expect(error).toMatchObject({ _tag: "PayloadRejected", reason: "size", providerCode: "20506" })
+    }).pipe(Effect.provide(fakeLayer())))
+
+  it.effect("00000000604 is denied (403, 30017)", () =>
+    Effect.gen(function*() {
+      const error = yield* check("00000000604").pipe(Effect.flip)
+      expect(error).toMatchObject({ _tag: "AccessDenied", providerCode: "30017" })
+    }).pipe(Effect.provide(fakeLayer())))
+
+  it.effect("00000000787 fails authentication (1.2.5) without a retry", () =>
+    Effect.gen(function*() {
+      const fake = yield* FakeProvider.FakeProvider
+      const error = yield* check("00000000787").pipe(Effect.flip)
+      expect(error).toMatchObject({ _tag: "AuthenticationFailed", stage: "token", providerCode: "1.2.5" })
+      expect(error.message).toContain("Hint:")
+      expect((yield* fake.calls).length).toBe(1)
+    }).pipe(Effect.provide(fakeLayer())))
+
+  it.effect("00000000868 answers 503 every time: 5 attempts, then ProviderUnavailable, nothing billed", () =>
+    Effect.gen(function*() {
+      const fake = yield* FakeProvider.FakeProvider
+      const error = yield* withTime(check("00000000868")).pipe(Effect.flip)
+      expect(error).toMatchObject({ _tag: "ProviderUnavailable", status: 503, mayHaveBeenProcessed: true })
+      expect((yield* fake.calls).length).toBe(5)
+      expect((yield* fake.processesByPayload).size).toBe(0)
+    }).pipe(Effect.provide(fakeLayer())))
+
+  it.effect("00000000949 answers after 40 s: the 30 s deadline fires first", () =>
+    Effect.gen(function*() {
+      const fake = yield* FakeProvider.FakeProvider
+      const fiber = yield* Effect.fork(check("00000000949"))
+      yield* TestClock.adjust("29999 millis")
+      expect(fiber.unsafePoll()).toBeNull()
+      yield* TestClock.adjust("1 millis")
+      const error = yield* Fiber.join(fiber).pipe(Effect.flip)
+      expect(error).toMatchObject({ _tag: "DeadlineExceeded", deadlineMillis: 30000, attempts: 1 })
+      // The provider created (and billed) the process even though its answer came too late.
+      expect([...(yield* fake.processesByPayload).values()]).toEqual([1])
+    }).pipe(Effect.provide(fakeLayer())))
+
+  it.effect("00000000949 answers live when the deadline allows 40 s", () =>
+    Effect.gen(function*() {
+      const result = yield* withTime(check("00000000949"), "41 seconds")
+      expect(result.verdict).toBe("live")
+    }).pipe(Effect.provide(fakeLayer({}, { deadline: Duration.seconds(45) }))))
+})
