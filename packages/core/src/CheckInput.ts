@@ -26,7 +26,8 @@ export const ImageBase64 = Schema.Redacted(
   )
 )
 
-export const SubsidiaryId = Schema.UUID.annotations({ message: () => "must be a UUID" })
+/** A branch id. The message overrides Schema's "Expected string, actual …", which would echo what was sent. */
+export const SubsidiaryId = Schema.UUID.annotations({ message: () => ({ message: "must be a UUID", override: true }) })
 
 export const CheckInput = Schema.Struct({
   imageBase64: ImageBase64,

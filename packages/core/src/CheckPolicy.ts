@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -63,7 +64,7 @@ const nonNegativeInt = (name: string) =>
  * The policy from the environment: `LIVENESS_MAX_ATTEMPTS`, `LIVENESS_BASE_DELAY_MS`, `LIVENESS_MAX_DELAY_MS`,
  * `LIVENESS_DEADLINE_MS`, `LIVENESS_RATE_LIMIT` (requests per second, 0 for none). Unset values keep the defaults.
  */
-export const layerConfig: Layer.Layer<CheckPolicy, import("effect/ConfigError").ConfigError> = Layer.effect(
+export const layerConfig: Layer.Layer<CheckPolicy, ConfigError.ConfigError> = Layer.effect(
   CheckPolicy,
   Effect.gen(function*() {
     const values = yield* Config.all({

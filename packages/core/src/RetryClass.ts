@@ -22,7 +22,10 @@ export const of = (error: LivenessError): RetryClass => {
     case "ProviderUnavailable":
       return !error.transient ? "never" : error.mayHaveBeenProcessed ? "ambiguous" : "safe"
     case "AuthenticationFailed":
-      return error.tokenRejected ? "reauthenticate" : "never"
+      if (error.tokenRejected) return "reauthenticate"
+      // 1.2.7: the token endpoint saw this assertion before. Assertions are single use and minted per token
+      // request, so another attempt carries a fresh one (the catalogue row says "safe").
+      return error.stage === "token" && error.providerCode === "1.2.7" ? "safe" : "never"
     default:
       return "never"
   }

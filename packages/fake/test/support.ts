@@ -1,4 +1,5 @@
 import { CheckPolicy, Liveness } from "@liveness/core"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
@@ -13,7 +14,7 @@ export const fakeLayer = (options: FakeProvider.Options = {}, policy: Partial<Ch
   )
 
 /** Runs an effect in a fiber while TestClock moves forward in steps, then joins it. */
-export const withTime = <A, E, R>(effect: Effect.Effect<A, E, R>, total = "60 seconds") =>
+export const withTime = <A, E, R>(effect: Effect.Effect<A, E, R>, total: Duration.DurationInput = "60 seconds") =>
   Effect.gen(function*() {
     const fiber = yield* Effect.fork(effect)
     yield* TestClock.adjust(total)
