@@ -122,7 +122,7 @@ export const make: Effect.Effect<
         const delay = retryClass === "reauthenticate"
           ? Duration.zero
           : error._tag === "RateLimited" && error.retryAfterMillis !== undefined
-          ? Duration.max(Duration.millis(error.retryAfterMillis), yield* backoff(policy, state.attempt))
+          ? yield* backoff(policy, state.attempt)
           : yield* backoff(policy, state.attempt)
         // Waiting past the deadline cannot succeed: give the caller the real reason now.
         const now = yield* Clock.currentTimeMillis

@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { CheckInput, InvalidRequest } from "@liveness/core"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
-import { imageBase64, SEED_CPF, SEED_NAME, SEED_SUBSIDIARY, sdkPayload, seedBody } from "./support.js"
+import { imageBase64, sdkPayload, SEED_CPF, SEED_NAME, SEED_SUBSIDIARY, seedBody } from "./support.js"
 
 /** Validates `input` and returns the InvalidRequest it must fail with. */
 const invalid = (input: unknown) => Effect.flip(CheckInput.validate(input))

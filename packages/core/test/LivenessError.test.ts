@@ -125,10 +125,16 @@ describe("LivenessError", () => {
 
     it.effect("is a failure that can be caught by tag", () =>
       Effect.gen(function*() {
-        const exit = yield* Effect.exit(c.minimal)
-        expect(exit).toEqual(Exit.fail(c.minimal))
-        const tag = yield* Effect.catchAll(c.minimal, (error) => Effect.succeed(error._tag))
-        expect(tag).toBe(c.minimal._tag)
+        const error: LivenessError = c.minimal
+        const exit = yield* Effect.exit(Effect.fail(error))
+        expect(exit).toEqual(Exit.fail(error))
+        const tag = yield* Effect.catchAll(Effect.fail(error), (caught) => Effect.succeed(caught._tag))
+        expect(tag).toBe(error._tag)
+        // Yieldable, as Effect errors are.
+        const yielded = yield* Effect.flip(Effect.gen(function*() {
+          return yield* error
+        }))
+        expect(yielded).toBe(error)
       }))
   })
 
@@ -140,8 +146,10 @@ describe("LivenessError", () => {
       .toContain("was not processed")
     expect(new InvalidRequest({ issues: [{ field: "subject.name", message: "must not be empty" }] }).message)
       .toBe("Invalid request: subject.name: must not be empty")
-    expect(new AuthenticationFailed({ stage: "token", providerCode: "1.2.5", tokenRejected: false, detail: "d" })
-      .message).toContain("Unico 1.2.5")
+    expect(
+      new AuthenticationFailed({ stage: "token", providerCode: "1.2.5", tokenRejected: false, detail: "d" })
+        .message
+    ).toContain("Unico 1.2.5")
     expect(new ProcessNotFound({ processId: "p-9", gone: true }).message).toContain("gone")
   })
 

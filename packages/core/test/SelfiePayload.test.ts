@@ -40,11 +40,13 @@ describe("SelfiePayload.classify", () => {
   })
 
   describe("plain images", () => {
-    it.each([
-      ["jpeg", 2048],
-      ["png", 3000],
-      ["webp", 4097]
-    ] as const)("a %s signature gives Image with the format and the decoded byte count (%i)", (format, size) => {
+    it.each(
+      [
+        ["jpeg", 2048],
+        ["png", 3000],
+        ["webp", 4097]
+      ] as const
+    )("a %s signature gives Image with the format and the decoded byte count (%i)", (format, size) => {
       expect(SelfiePayload.classify(imageBase64(format, size))).toEqual(
         Either.right({ _tag: "Image", format, bytes: size })
       )

@@ -3,6 +3,7 @@
  * in-test LivenessProvider whose answers come from a queue the test controls.
  */
 import {
+  type CheckInput,
   CheckPolicy,
   Liveness,
   type LivenessError,
@@ -99,6 +100,8 @@ export interface Call {
   /** TestClock time of the call, in milliseconds. */
   readonly at: number
   readonly id?: string
+  /** What createProcess received. */
+  readonly request?: CheckInput.CheckInput
 }
 
 export interface Scripted {
@@ -115,20 +118,29 @@ export const scripted = (script: ReadonlyArray<Outcome>, otherwise?: () => Outco
   Effect.gen(function*() {
     const queue = yield* Ref.make<ReadonlyArray<Outcome>>(script)
     const calls = yield* Ref.make<ReadonlyArray<Call>>([])
-    const answer = (operation: Call["operation"], id?: string) =>
+    const answer = (
+      operation: Call["operation"],
+      details: { readonly id?: string; readonly request?: CheckInput.CheckInput }
+    ) =>
       Effect.gen(function*() {
         const at = yield* Clock.currentTimeMillis
-        yield* Ref.update(calls, (all) => [...all, { operation, at, ...(id === undefined ? {} : { id }) }])
+        yield* Ref.update(calls, (all) => [...all, { operation, at, ...details }])
         const outcome = yield* Ref.modify(queue, (rest): [Outcome | undefined, ReadonlyArray<Outcome>] =>
           rest.length === 0 ? [otherwise?.(), rest] : [rest[0], rest.slice(1)])
-        if (outcome === undefined) return yield* Effect.dieMessage(`unscripted ${operation} call`)
-        if (outcome === "never") return yield* Effect.never
-        if (outcome instanceof LivenessProcess.LivenessProcess) return outcome
+        if (outcome === undefined) {
+          return yield* Effect.dieMessage(`unscripted ${operation} call`)
+        }
+        if (outcome === "never") {
+          return yield* Effect.never
+        }
+        if (outcome instanceof LivenessProcess.LivenessProcess) {
+          return outcome
+        }
         return yield* Effect.fail(outcome)
       })
     const layer = Layer.succeed(LivenessProvider.LivenessProvider, {
-      createProcess: () => answer("createProcess"),
-      getProcess: (id) => answer("getProcess", id)
+      createProcess: (request) => answer("createProcess", { request }),
+      getProcess: (id) => answer("getProcess", { id })
     })
     return { layer, calls: Ref.get(calls), callCount: Effect.map(Ref.get(calls), (all) => all.length) }
   })

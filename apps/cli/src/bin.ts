@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+import * as ValidationError from "@effect/cli/ValidationError"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Ref from "effect/Ref"
+import { cli } from "./Cli.js"
+import * as ExitCode from "./ExitCode.js"
+
+const program = Effect.gen(function*() {
+  yield* cli(process.argv)
+  return yield* Ref.get(yield* ExitCode.ExitCode)
+}).pipe(
+  // @effect/cli has already printed usage errors; anything else is a configuration problem.
+  Effect.catchIf(ValidationError.isValidationError, () => Effect.succeed(ExitCode.INVALID_INPUT)),
+  Effect.provide(Layer.mergeAll(NodeContext.layer, ExitCode.layer))
+)
+
+NodeRuntime.runMain(program, {
+  disableErrorReporting: false,
+  teardown: (exit, onExit) =>
+    onExit(Exit.isSuccess(exit) && typeof exit.value === "number" ? exit.value : ExitCode.PROVIDER_ERROR)
+})

@@ -1,0 +1,104 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Fixtures } from "@liveness/fake"
+import * as Effect from "effect/Effect"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { ExitCode } from "../src/index.js"
+import { runCli } from "./support.js"
+
+const dir = mkdtempSync(join(tmpdir(), "liveness-cli-"))
+const file = (name: string, content: string | Uint8Array) => {
+  const path = join(dir, name)
+  writeFileSync(path, content)
+  return path
+}
+
+describe("liveness check", () => {
+  it.live("prints the verdict and process id of an SDK payload, exit 0 when live", () =>
+    Effect.gen(function*() {
+      const path = file("live.jwt", Fixtures.sdkPayload())
+      const { code, out } = yield* runCli(["check", path, "--cpf", "12345678909", "--name", "Luke Skywalker"])
+      expect(code).toBe(ExitCode.LIVE)
+      expect(out).toMatch(/verdict: +live/)
+      expect(out).toMatch(/process: +[0-9a-f-]{36}/)
+    }))
+
+  it.live("--json prints one JSON object; not live exits 1", () =>
+    Effect.gen(function*() {
+      const path = file("not-live.jwt", Fixtures.sdkPayload())
+      const { code, out } = yield* runCli(["check", path, "--cpf", "00000000191", "--name", "Test Subject", "--json"])
+      expect(code).toBe(ExitCode.NOT_LIVE)
+      const parsed = JSON.parse(out)
+      expect(parsed).toMatchObject({ verdict: "not-live", process: { status: 3, liveness: 2 }, attempts: 1 })
+    }))
+
+  it.live("an image file is base64-encoded for you", () =>
+    Effect.gen(function*() {
+      const path = file("selfie.jpg", Buffer.from(Fixtures.image(), "base64"))
+      const { code, out } = yield* runCli(["check", path, "--json"])
+      expect(code).toBe(ExitCode.LIVE)
+      expect(JSON.parse(out).verdict).toBe("live")
+    }))
+
+  it.live("a processing error asks for a new capture: exit 2", () =>
+    Effect.gen(function*() {
+      const path = file("error.jwt", Fixtures.sdkPayload({ scenario: "processing-error" }))
+      const { code } = yield* runCli(["check", path])
+      expect(code).toBe(ExitCode.RECAPTURE)
+    }))
+
+  it.live("invalid flags are reported by flag name, never echoed, exit 3", () =>
+    Effect.gen(function*() {
+      const path = file("flags.jwt", Fixtures.sdkPayload())
+      const { code, err } = yield* runCli(["check", path, "--cpf", "12345678900", "--name", "Luke  Skywalker"])
+      expect(code).toBe(ExitCode.INVALID_INPUT)
+      expect(err).toContain("--cpf: is not a valid CPF")
+      expect(err).toContain("--name: must not contain two consecutive spaces")
+      expect(err).not.toContain("12345678900")
+    }))
+
+  it.live("a file that is neither a payload nor an image is invalid input", () =>
+    Effect.gen(function*() {
+      const path = file("notes.txt", "hello, this is not a selfie")
+      const { code, out } = yield* runCli(["check", path, "--json"])
+      expect(code).toBe(ExitCode.INVALID_INPUT)
+      expect(JSON.parse(out).error).toMatchObject({ tag: "InvalidRequest", code: "invalid_request" })
+      expect(out).not.toContain("hello")
+    }))
+
+  it.live("a missing file is invalid input with a clear message", () =>
+    Effect.gen(function*() {
+      const { code, err } = yield* runCli(["check", join(dir, "missing.jwt")])
+      expect(code).toBe(ExitCode.INVALID_INPUT)
+      expect(err).toContain("no such file")
+    }))
+
+  it.live("a provider refusal exits 4 (access denied)", () =>
+    Effect.gen(function*() {
+      const path = file("denied.jwt", Fixtures.sdkPayload({ scenario: "access-denied" }))
+      const { code, err } = yield* runCli(["check", path])
+      expect(code).toBe(ExitCode.PROVIDER_ERROR)
+      expect(err).toContain("denied")
+    }))
+})
+
+describe("liveness fixtures", () => {
+  it.live("writes a fake SDK payload for a scenario, which the check then answers", () =>
+    Effect.gen(function*() {
+      const path = join(dir, "nested", "fixture.jwt")
+      const written = yield* runCli(["fixtures", "not-live", "--out", path])
+      expect(written.code).toBe(0)
+      expect(written.err).toContain("00000000191")
+      const { code } = yield* runCli(["check", path])
+      expect(code).toBe(ExitCode.NOT_LIVE)
+    }))
+
+  it.live("writes a JPEG for image", () =>
+    Effect.gen(function*() {
+      const path = join(dir, "fixture.jpg")
+      yield* runCli(["fixtures", "image", "--out", path])
+      const { code } = yield* runCli(["check", path])
+      expect(code).toBe(ExitCode.LIVE)
+    }))
+})

@@ -1,0 +1,486 @@
+import { describe, expect, it } from "@effect/vitest"
+import type { Verdict } from "@liveness/core"
+import {
+  AuthenticationFailed,
+  DeadlineExceeded,
+  InvalidRequest,
+  Liveness,
+  OutcomeUnknown,
+  PayloadRejected,
+  ProcessNotFound,
+  ProviderUnavailable,
+  RateLimited,
+  UnicoCodes
+} from "@liveness/core"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as TestClock from "effect/TestClock"
+import {
+  imageBase64,
+  live,
+  notSent,
+  type Outcome,
+  PROCESS_ID,
+  processWith,
+  scripted,
+  sdkPayload,
+  seedBody,
+  unavailable503,
+  workflow
+} from "./support.js"
+
+const sdkBody = () => seedBody(sdkPayload())
+const jpegBody = () => seedBody(imageBase64("jpeg", 4096))
+
+/** Runs one check against a provider answering `script`, with the given policy overrides. */
+const checkWith = (
+  body: unknown,
+  script: ReadonlyArray<Outcome>,
+  options: { readonly otherwise?: () => Outcome; readonly policy?: Parameters<typeof workflow>[1] } = {}
+) =>
+  Effect.gen(function*() {
+    const provider = yield* scripted(script, options.otherwise)
+    const fiber = yield* Liveness.check(body).pipe(
+      Effect.provide(workflow(provider.layer, options.policy)),
+      Effect.fork
+    )
+    return { provider, fiber }
+  })
+
+describe("Liveness.check", () => {
+  describe("verdicts", () => {
+    it.effect.each<readonly [number, number | undefined, Verdict.Verdict]>([
+      [3, 1, "live"],
+      [3, 2, "not-live"],
+      [4, undefined, "retry-capture"],
+      [5, undefined, "retry-capture"],
+      [1, undefined, "pending"],
+      [2, undefined, "pending"],
+      [9, undefined, "unexpected"],
+      [3, 7, "unexpected"],
+      [3, undefined, "unexpected"]
+    ])("status %s, liveness %s -> %s in one attempt", ([status, liveness, verdict]) =>
+      Effect.gen(function*() {
+        const provider = yield* scripted([processWith(status, liveness)])
+        const result = yield* Liveness.check(sdkBody()).pipe(Effect.provide(workflow(provider.layer)))
+        expect(result.verdict).toBe(verdict)
+        expect(result.attempts).toBe(1)
+        expect(result.process.id).toBe(PROCESS_ID)
+        expect(result.process.status).toBe(status)
+        expect(result.process.liveness).toBe(liveness)
+        expect(yield* provider.callCount).toBe(1)
+      }))
+
+    it.effect("the provider receives the validated input, the payload still Redacted", () =>
+      Effect.gen(function*() {
+        const payload = sdkPayload()
+        const provider = yield* scripted([live()])
+        yield* Liveness.check(seedBody(payload)).pipe(Effect.provide(workflow(provider.layer)))
+        const [call] = yield* provider.calls
+        expect(call.request).toBeDefined()
+        expect(Redacted.isRedacted(call.request?.imageBase64)).toBe(true)
+        expect(Redacted.value(call.request!.imageBase64)).toBe(payload)
+        expect(call.request?.subject?.code).toBe(seedBody().subject.code)
+        expect(call.request?.subsidiaryId).toBe(seedBody().subsidiaryId)
+      }))
+  })
+
+  describe("local validation", () => {
+    it.effect("InvalidRequest makes zero provider calls", () =>
+      Effect.gen(function*() {
+        const provider = yield* scripted([live()])
+        const error = yield* Liveness.check({ ...sdkBody(), subject: { code: "12345678900", name: "Luke" } }).pipe(
+          Effect.provide(workflow(provider.layer)),
+          Effect.flip
+        )
+        expect(error).toBeInstanceOf(InvalidRequest)
+        expect((error as InvalidRequest).issues.map((issue) => issue.field)).toEqual(["subject.code"])
+        expect(yield* provider.callCount).toBe(0)
+      }))
+
+    it.effect("a body without a payload makes zero provider calls", () =>
+      Effect.gen(function*() {
+        const provider = yield* scripted([live()])
+        const error = yield* Liveness.check("not a body").pipe(Effect.provide(workflow(provider.layer)), Effect.flip)
+        expect(error._tag).toBe("InvalidRequest")
+        expect(yield* provider.callCount).toBe(0)
+      }))
+  })
+
+  describe("rate limited by the provider (429)", () => {
+    it.effect("waits Retry-After (1 s), then succeeds with attempts 2", () =>
+      Effect.gen(function*() {
+        const { fiber, provider } = yield* checkWith(jpegBody(), [
+          UnicoCodes.toError({ status: 429, retryAfterMillis: 1000 }),
+          live()
+        ])
+        yield* TestClock.adjust("0 millis")
+        expect(yield* provider.callCount).toBe(1)
+        yield* TestClock.adjust("999 millis")
+        expect(yield* provider.callCount).toBe(1)
+        yield* TestClock.adjust("1 millis")
+        expect(yield* provider.callCount).toBe(2)
+        const result = yield* Fiber.join(fiber)
+        expect(result.verdict).toBe("live")
+        expect(result.attempts).toBe(2)
+        expect((yield* provider.calls).map((call) => call.at)).toEqual([0, 1000])
+      }))
+
+    it.effect("without Retry-After, backs off from the base delay", () =>
+      Effect.gen(function*() {
+        const { fiber, provider } = yield* checkWith(jpegBody(), [UnicoCodes.toError({ status: 429 }), live()])
+        yield* TestClock.adjust("1 second")
+        const result = yield* Fiber.join(fiber)
+        expect(result.attempts).toBe(2)
+        expect((yield* provider.calls).map((call) => call.at)).toEqual([0, 200])
+      }))
+
+    it.effect("a Retry-After longer than the remaining deadline fails at once with RateLimited", () =>
+      Effect.gen(function*() {
+        const { fiber, provider } = yield* checkWith(sdkBody(), [
+          UnicoCodes.toError({ status: 429, retryAfterMillis: 60_000 }),
+          live()
+        ])
+        // No clock movement at all: the workflow does not wait for a retry it cannot make.
+        const error = yield* Fiber.join(fiber).pipe(Effect.flip)
+        expect(error).toBeInstanceOf(RateLimited)
+        expect((error as RateLimited).retryAfterMillis).toBe(60_000)
+        expect(yield* provider.callCount).toBe(1)
+      }))
+
+    it.effect("a Retry-After that would cross the deadline after earlier waits also fails at once", () =>
+      Effect.gen(function*() {
+        const { fiber, provider } = yield* checkWith(sdkBody(), [
+          UnicoCodes.toError({ status: 429, retryAfterMillis: 20_000 }),
+          UnicoCodes.toError({ status: 429, retryAfterMillis: 15_000 }),
+          live()
+        ])
+        yield* TestClock.adjust("20 seconds")
+        const error = yield* Fiber.join(fiber).pipe(Effect.flip)
+        expect(error).toBeInstanceOf(RateLimited)
+        expect((error as RateLimited).retryAfterMillis).toBe(15_000)
+        expect((yield* provider.calls).map((call) => call.at)).toEqual([0, 20_000])
+      }))
+  })
+
+  describe("ambiguous failures (5xx)", () => {
+    it.effect("are retried for a single-use SDK payload", () =>
+      Effect.gen(function*() {
+        const { fiber, provider } = yield* checkWith(sdkBody(), [unavailable503(), live()])
+        yield* TestClock.adjust("1 second")
+        const result = yield* Fiber.join(fiber)
+        expect(result.verdict).toBe("live")
+        expect(result.attempts).toBe(2)
+        expect(yield* provider.callCount).toBe(2)
+      }))
+
+    it.effect("are NOT retried for a plain JPEG (a replay could bill twice)", () =>
+      Effect.gen(function*() {
+        const { fiber, provider } = yield* checkWith(jpegBody(), [unavailable503(), live()])
+        yield* TestClock.adjust("10 seconds")
+        const error = yield* Fiber.join(fiber).pipe(Effect.flip)
+        expect(error).toBeInstanceOf(ProviderUnavailable)
+        expect((error as ProviderUnavailable).mayHaveBeenProcessed).toBe(true)
+        expect((error as ProviderUnavailable).status).toBe(503)
+        expect(yield* provider.callCount).toBe(1)
+      }))
+
+    it.effect("are NOT retried for PNG or WebP images either", () =>
+      Effect.gen(function*() {
+        for (const format of ["png", "webp"] as const) {
+          const { fiber, provider } = yield* checkWith(seedBody(imageBase64(format)), [unavailable503(), live()])
+          yield* TestClock.adjust("10 seconds")
+          const error = yield* Fiber.join(fiber).pipe(Effect.flip)
+          expect(error._tag).toBe("ProviderUnavailable")
+          expect(yield* provider.callCount).toBe(1)
+        }
+      }))
+
+    it.effect("503 then 10508 for an SDK payload -> OutcomeUnknown, not PayloadRejected", () =>
+      Effect.gen(function*() {
+        const { fiber, provider } = yield* checkWith(sdkBody(), [
+          unavailable503(),
+          UnicoCodes.toError({ status: 400, code: "10508" })
+        ])
+        yield* TestClock.adjust("1 second")
+        const error = yield* Fiber.join(fiber).pipe(Effect.flip)
+        expect(error).toBeInstanceOf(OutcomeUnknown)
+        expect((error as OutcomeUnknown).attempts).toBe(2)
+        expect(error.code).toBe("outcome_unknown")
+        expect(yield* provider.callCount).toBe(2)
+      }))
+
+    it.effect("503 forever for an SDK payload stops after maxAttempts (5) calls", () =>
+      Effect.gen(function*() {
+        const { fiber, provider } = yield* checkWith(sdkBody(), [], { otherwise: unavailable503 })
+        yield* TestClock.adjust("30 seconds")
+        const error = yield* Fiber.join(fiber).pipe(Effect.flip)
+        expect(error).toBeInstanceOf(ProviderUnavailable)
+        expect(yield* provider.callCount).toBe(5)
+      }))
+
+    it.effect("backoff without jitter doubles from 200 ms", () =>
+      Effect.gen(function*() {
+        const { fiber, provider } = yield* checkWith(sdkBody(), [], { otherwise: unavailable503 })
+        yield* TestClock.adjust("30 seconds")
+        yield* Fiber.await(fiber)
+        // Delays 200, 400, 800, 1600 between the five calls.
+        expect((yield* provider.calls).map((call) => call.at)).toEqual([0, 200, 600, 1400, 3000])
+      }))
+
+    it.effect("backoff is capped by maxDelay", () =>
+      Effect.gen(function*() {
+        const { fiber, provider } = yield* checkWith(sdkBody(), [], {
+          otherwise: unavailable503,
+          policy: { baseDelay: Duration.seconds(1), maxDelay: Duration.seconds(3), maxAttempts: 6 }
+        })
+        yield* TestClock.adjust("30 seconds")
+        yield* Fiber.await(fiber)
+        // Delays 1000, 2000, then 3000 (not 4000), 3000 (not 8000), 3000 (not 16000).
+        expect((yield* provider.calls).map((call) => call.at)).toEqual([0, 1000, 3000, 6000, 9000, 12000])
+      }))
+
+    it.effect("with jitter each delay lies between 0 and the computed delay", () =>
+      Effect.gen(function*() {
+        const { fiber, provider } = yield* checkWith(sdkBody(), [], {
+          otherwise: unavailable503,
+          policy: { jitter: true }
+        })
+        yield* TestClock.adjust("30 seconds")
+        yield* Fiber.await(fiber)
+        const at = (yield* provider.calls).map((call) => call.at)
+        expect(at).toHaveLength(5)
+        const delays = at.slice(1).map((t, i) => t - at[i])
+        delays.forEach((delay, i) => {
+          expect(delay).toBeGreaterThanOrEqual(0)
+          expect(delay).toBeLessThanOrEqual(200 * 2 ** i)
+        })
+      }))
+  })
+
+  describe("failures before anything was sent", () => {
+    it.effect("a not-sent transport failure is retried even for a plain image", () =>
+      Effect.gen(function*() {
+        const { fiber, provider } = yield* checkWith(jpegBody(), [notSent(), live()])
+        yield* TestClock.adjust("1 second")
+        const result = yield* Fiber.join(fiber)
+        expect(result.verdict).toBe("live")
+        expect(result.attempts).toBe(2)
+        expect(yield* provider.callCount).toBe(2)
+      }))
+
+    it.effect("a not-sent failure then 10508 stays PayloadRejected (nothing could have landed)", () =>
+      Effect.gen(function*() {
+        const { fiber, provider } = yield* checkWith(sdkBody(), [
+          notSent(),
+          UnicoCodes.toError({ status: 400, code: "10508" })
+        ])
+        yield* TestClock.adjust("1 second")
+        const error = yield* Fiber.join(fiber).pipe(Effect.flip)
+        expect(error).toBeInstanceOf(PayloadRejected)
+        expect(yield* provider.callCount).toBe(2)
+      }))
+
+    it.effect("a non-transient provider failure (20502) is not retried", () =>
+      Effect.gen(function*() {
+        const { fiber, provider } = yield* checkWith(sdkBody(), [
+          UnicoCodes.toError({ status: 500, code: "20502" }),
+          live()
+        ])
+        yield* TestClock.adjust("10 seconds")
+        const error = yield* Fiber.join(fiber).pipe(Effect.flip)
+        expect(error).toBeInstanceOf(ProviderUnavailable)
+        expect((error as ProviderUnavailable).transient).toBe(false)
+        expect(yield* provider.callCount).toBe(1)
+      }))
+  })
+
+  describe("payload rejections and other 4xx", () => {
+    it.effect("10508 on the first attempt -> PayloadRejected reason reused", () =>
+      Effect.gen(function*() {
+        const { fiber, provider } = yield* checkWith(sdkBody(), [UnicoCodes.toError({ status: 400, code: "10508" })])
+        const error = yield* Fiber.join(fiber).pipe(Effect.flip)
+        expect(error).toBeInstanceOf(PayloadRejected)
+        expect((error as PayloadRejected).reason).toBe("reused")
+        expect((error as PayloadRejected).providerCode).toBe("10508")
+        expect(yield* provider.callCount).toBe(1)
+      }))
+
+    it.effect.each(
+      [
+        ["20506", 400, "PayloadRejected"],
+        ["20505", 400, "PayloadRejected"],
+        ["10507", 400, "PayloadRejected"],
+        ["20507", 400, "InvalidRequest"],
+        ["30017", 403, "AccessDenied"],
+        ["10201", 403, "AccessDenied"]
+      ] as const
+    )("%s (HTTP %s) is not retried: %s after 1 call", ([code, status, tag]) =>
+      Effect.gen(function*() {
+        const { fiber, provider } = yield* checkWith(sdkBody(), [UnicoCodes.toError({ status, code }), live()])
+        yield* TestClock.adjust("10 seconds")
+        const error = yield* Fiber.join(fiber).pipe(Effect.flip)
+        expect(error._tag).toBe(tag)
+        expect(yield* provider.callCount).toBe(1)
+      }))
+  })
+
+  describe("authentication", () => {
+    it.effect("a refused token (401) is renewed and retried exactly once, at once", () =>
+      Effect.gen(function*() {
+        const { fiber, provider } = yield* checkWith(jpegBody(), [UnicoCodes.toError({ status: 401 }), live()])
+        const result = yield* Fiber.join(fiber)
+        expect(result.verdict).toBe("live")
+        expect(result.attempts).toBe(2)
+        expect((yield* provider.calls).map((call) => call.at)).toEqual([0, 0])
+      }))
+
+    it.effect("401 twice -> AuthenticationFailed after 2 calls", () =>
+      Effect.gen(function*() {
+        const { fiber, provider } = yield* checkWith(sdkBody(), [], {
+          otherwise: () => UnicoCodes.toError({ status: 401 })
+        })
+        yield* TestClock.adjust("30 seconds")
+        const error = yield* Fiber.join(fiber).pipe(Effect.flip)
+        expect(error).toBeInstanceOf(AuthenticationFailed)
+        expect((error as AuthenticationFailed).tokenRejected).toBe(true)
+        expect(yield* provider.callCount).toBe(2)
+      }))
+
+    it.effect("a 403 token refusal (10501) then 10502 -> one renewal only", () =>
+      Effect.gen(function*() {
+        const { fiber, provider } = yield* checkWith(sdkBody(), [
+          UnicoCodes.toError({ status: 403, code: "10501" }),
+          UnicoCodes.toError({ status: 403, code: "10502" }),
+          live()
+        ])
+        yield* TestClock.adjust("30 seconds")
+        const error = yield* Fiber.join(fiber).pipe(Effect.flip)
+        expect((error as AuthenticationFailed).providerCode).toBe("10502")
+        expect(yield* provider.callCount).toBe(2)
+      }))
+
+    it.effect("a token-endpoint failure (1.2.5) is not retried", () =>
+      Effect.gen(function*() {
+        const { fiber, provider } = yield* checkWith(sdkBody(), [
+          UnicoCodes.toError({ status: 401, description: "Falha na autenticação 1.2.5" }),
+          live()
+        ])
+        yield* TestClock.adjust("30 seconds")
+        const error = yield* Fiber.join(fiber).pipe(Effect.flip)
+        expect(error).toBeInstanceOf(AuthenticationFailed)
+        expect((error as AuthenticationFailed).stage).toBe("token")
+        expect((error as AuthenticationFailed).providerCode).toBe("1.2.5")
+        expect(yield* provider.callCount).toBe(1)
+      }))
+
+    it.effect("an assertion already used (1.2.7) is retried with backoff", () =>
+      Effect.gen(function*() {
+        const { fiber, provider } = yield* checkWith(jpegBody(), [
+          UnicoCodes.toError({ status: 401, code: "1.2.7" }),
+          live()
+        ])
+        yield* TestClock.adjust("1 second")
+        const result = yield* Fiber.join(fiber)
+        expect(result.attempts).toBe(2)
+        expect((yield* provider.calls).map((call) => call.at)).toEqual([0, 200])
+      }))
+  })
+
+  describe("the deadline", () => {
+    it.effect("a provider that never answers fails DeadlineExceeded after 30 s with attempts 1", () =>
+      Effect.gen(function*() {
+        const { fiber, provider } = yield* checkWith(sdkBody(), ["never"])
+        yield* TestClock.adjust("29999 millis")
+        expect(yield* Fiber.poll(fiber)).toEqual(Option.none())
+        yield* TestClock.adjust("1 millis")
+        const error = yield* Fiber.join(fiber).pipe(Effect.flip)
+        expect(error).toBeInstanceOf(DeadlineExceeded)
+        expect((error as DeadlineExceeded).deadlineMillis).toBe(30_000)
+        expect((error as DeadlineExceeded).attempts).toBe(1)
+        expect(yield* provider.callCount).toBe(1)
+      }))
+
+    it.effect("the deadline covers retries: a hang after a retry counts both attempts", () =>
+      Effect.gen(function*() {
+        const { fiber, provider } = yield* checkWith(sdkBody(), [unavailable503(), "never"], {
+          policy: { deadline: Duration.seconds(5) }
+        })
+        yield* TestClock.adjust("5 seconds")
+        const error = yield* Fiber.join(fiber).pipe(Effect.flip)
+        expect(error).toBeInstanceOf(DeadlineExceeded)
+        expect((error as DeadlineExceeded).deadlineMillis).toBe(5000)
+        expect((error as DeadlineExceeded).attempts).toBe(2)
+        expect(yield* provider.callCount).toBe(2)
+      }))
+
+    it.effect("no retry is started when its delay would cross the deadline", () =>
+      Effect.gen(function*() {
+        // 503s for an SDK payload with a 1 s deadline: delays 200, 400 (at 600) and then 800 would end at 1400.
+        const { fiber, provider } = yield* checkWith(sdkBody(), [], {
+          otherwise: unavailable503,
+          policy: { deadline: Duration.seconds(1) }
+        })
+        yield* TestClock.adjust("1 second")
+        const error = yield* Fiber.join(fiber).pipe(Effect.flip)
+        expect(error).toBeInstanceOf(ProviderUnavailable)
+        expect((yield* provider.calls).map((call) => call.at)).toEqual([0, 200, 600])
+      }))
+  })
+})
+
+describe("Liveness.getProcess", () => {
+  it.effect("reads a process and derives its verdict", () =>
+    Effect.gen(function*() {
+      const provider = yield* scripted([processWith(3, 2)])
+      const result = yield* Liveness.getProcess(PROCESS_ID).pipe(Effect.provide(workflow(provider.layer)))
+      expect(result.verdict).toBe("not-live")
+      expect(result.attempts).toBe(1)
+      const calls = yield* provider.calls
+      expect(calls).toEqual([{ operation: "getProcess", at: 0, id: PROCESS_ID }])
+    }))
+
+  it.effect.each(["not-a-uuid", "", "12345678909", `${PROCESS_ID}x`])(
+    "a non-UUID id (%j) -> InvalidRequest on field id, zero calls",
+    (id) =>
+      Effect.gen(function*() {
+        const provider = yield* scripted([live()])
+        const error = yield* Liveness.getProcess(id).pipe(Effect.provide(workflow(provider.layer)), Effect.flip)
+        expect(error).toBeInstanceOf(InvalidRequest)
+        expect((error as InvalidRequest).issues.map((issue) => issue.field)).toEqual(["id"])
+        if (id.length > 0) expect(JSON.stringify(error)).not.toContain(id)
+        expect(yield* provider.callCount).toBe(0)
+      })
+  )
+
+  it.effect("retries a 503 (reads are idempotent)", () =>
+    Effect.gen(function*() {
+      const provider = yield* scripted([unavailable503(), processWith(3, 1)])
+      const fiber = yield* Liveness.getProcess(PROCESS_ID).pipe(
+        Effect.provide(workflow(provider.layer)),
+        Effect.fork
+      )
+      yield* TestClock.adjust("1 second")
+      const result = yield* Fiber.join(fiber)
+      expect(result.verdict).toBe("live")
+      expect(result.attempts).toBe(2)
+      expect((yield* provider.calls).map((call) => call.operation)).toEqual(["getProcess", "getProcess"])
+    }))
+
+  it.effect("404 -> ProcessNotFound, not retried", () =>
+    Effect.gen(function*() {
+      const provider = yield* scripted([UnicoCodes.toError({ status: 404, processId: PROCESS_ID }), live()])
+      const fiber = yield* Liveness.getProcess(PROCESS_ID).pipe(
+        Effect.provide(workflow(provider.layer)),
+        Effect.flip,
+        Effect.fork
+      )
+      yield* TestClock.adjust("10 seconds")
+      const error = yield* Fiber.join(fiber)
+      expect(error).toEqual(new ProcessNotFound({ processId: PROCESS_ID, gone: false }))
+      expect(yield* provider.callCount).toBe(1)
+    }))
+})

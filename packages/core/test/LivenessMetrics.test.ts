@@ -1,0 +1,78 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Liveness, LivenessMetrics } from "@liveness/core"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Metric from "effect/Metric"
+import * as TestClock from "effect/TestClock"
+import { live, processWith, scripted, sdkPayload, seedBody, unavailable503, workflow } from "./support.js"
+
+// Metrics are global: every assertion compares a count before and after.
+const count = (counter: Metric.Metric.Counter<number>) => Effect.map(Metric.value(counter), (state) => state.count)
+
+const verdicts = (verdict: string) => Metric.tagged(LivenessMetrics.checksByVerdict, "verdict", verdict)
+const errors = (tag: string, operation: string) =>
+  Metric.tagged(Metric.tagged(LivenessMetrics.errorsByTag, "error", tag), "operation", operation)
+const attempts = (operation: string) => Metric.tagged(LivenessMetrics.providerAttempts, "operation", operation)
+const retries = (operation: string, reason: string) =>
+  Metric.tagged(Metric.tagged(LivenessMetrics.retries, "operation", operation), "reason", reason)
+
+describe("LivenessMetrics", () => {
+  it.effect("a live check increments checks by verdict live (and only that verdict)", () =>
+    Effect.gen(function*() {
+      const liveBefore = yield* count(verdicts("live"))
+      const notLiveBefore = yield* count(verdicts("not-live"))
+      const provider = yield* scripted([live()])
+      yield* Liveness.check(seedBody(sdkPayload())).pipe(Effect.provide(workflow(provider.layer)))
+      expect((yield* count(verdicts("live"))) - liveBefore).toBe(1)
+      expect(yield* count(verdicts("not-live"))).toBe(notLiveBefore)
+    }))
+
+  it.effect("a not-live check increments verdict not-live", () =>
+    Effect.gen(function*() {
+      const before = yield* count(verdicts("not-live"))
+      const provider = yield* scripted([processWith(3, 2)])
+      yield* Liveness.check(seedBody(sdkPayload())).pipe(Effect.provide(workflow(provider.layer)))
+      expect((yield* count(verdicts("not-live"))) - before).toBe(1)
+    }))
+
+  it.effect("a retried check counts each provider attempt and the retry with its class", () =>
+    Effect.gen(function*() {
+      const attemptsBefore = yield* count(attempts("createProcess"))
+      const retriesBefore = yield* count(retries("createProcess", "ambiguous"))
+      const provider = yield* scripted([unavailable503(), live()])
+      const fiber = yield* Liveness.check(seedBody(sdkPayload())).pipe(
+        Effect.provide(workflow(provider.layer)),
+        Effect.fork
+      )
+      yield* TestClock.adjust("1 second")
+      yield* Fiber.join(fiber)
+      expect((yield* count(attempts("createProcess"))) - attemptsBefore).toBe(2)
+      expect((yield* count(retries("createProcess", "ambiguous"))) - retriesBefore).toBe(1)
+    }))
+
+  it.effect("a failed check counts its error tag", () =>
+    Effect.gen(function*() {
+      const before = yield* count(errors("PayloadRejected", "createProcess"))
+      const unavailableBefore = yield* count(errors("ProviderUnavailable", "createProcess"))
+      const provider = yield* scripted([], () => unavailable503())
+      const exit = yield* Liveness.check(seedBody(Buffer.from([0xff, 0xd8, 0xff, 0, 1, 2]).toString("base64"))).pipe(
+        Effect.provide(workflow(provider.layer)),
+        Effect.exit
+      )
+      expect(exit._tag).toBe("Failure")
+      // A plain JPEG and a 503: not retried, counted once.
+      expect((yield* count(errors("ProviderUnavailable", "createProcess"))) - unavailableBefore).toBe(1)
+      expect(yield* provider.callCount).toBe(1)
+      expect(yield* count(errors("PayloadRejected", "createProcess"))).toBe(before)
+    }))
+
+  it.effect("a local validation failure counts InvalidRequest on operation check, no provider attempt", () =>
+    Effect.gen(function*() {
+      const invalidBefore = yield* count(errors("InvalidRequest", "check"))
+      const attemptsBefore = yield* count(attempts("createProcess"))
+      const provider = yield* scripted([live()])
+      yield* Liveness.check({ imageBase64: "" }).pipe(Effect.provide(workflow(provider.layer)), Effect.flip)
+      expect((yield* count(errors("InvalidRequest", "check"))) - invalidBefore).toBe(1)
+      expect(yield* count(attempts("createProcess"))).toBe(attemptsBefore)
+    }))
+})
