@@ -75,10 +75,11 @@ export const make: Effect.Effect<
   const policy = yield* CheckPolicy
   const deadlineMillis = Duration.toMillis(policy.deadline)
 
-  /** One provider request, under the quota, measured. */
+  /** One provider request, under the quota, measured (the latency excludes the wait for a permit). */
   const attempt = <A>(operation: Operation, attemptNumber: number, request: Effect.Effect<A, LivenessError>) =>
-    limiter.withPermit(request).pipe(
-      Metric.trackDuration(Metric.tagged(LivenessMetrics.providerLatency, "operation", operation)),
+    limiter.withPermit(
+      request.pipe(Metric.trackDuration(Metric.tagged(LivenessMetrics.providerLatency, "operation", operation)))
+    ).pipe(
       Effect.tap(() => Metric.increment(Metric.tagged(LivenessMetrics.providerAttempts, "operation", operation))),
       Effect.tapError(() => Metric.increment(Metric.tagged(LivenessMetrics.providerAttempts, "operation", operation))),
       Effect.withSpan(`LivenessProvider.${operation}`, { attributes: { "liveness.attempt": attemptNumber } })
@@ -86,7 +87,8 @@ export const make: Effect.Effect<
 
   /**
    * Runs `request` until it succeeds or the policy says stop. `replaySafe` says whether an ambiguous
-   * failure may be replayed. `onAttempt` records the attempt count for the deadline error.
+   * failure may be replayed. `onAttempt` records the attempt count for the deadline error, once the request
+   * holds its permit (a check still waiting for the quota has sent nothing).
    */
   const withRetries = <A>(
     operation: Operation,
@@ -96,8 +98,11 @@ export const make: Effect.Effect<
     onAttempt: (n: number) => void
   ) => {
     const loop = (state: RetryState): Effect.Effect<readonly [A, number], LivenessError> => {
-      onAttempt(state.attempt)
-      return attempt(operation, state.attempt, request).pipe(
+      const sent = Effect.suspend(() => {
+        onAttempt(state.attempt)
+        return request
+      })
+      return attempt(operation, state.attempt, sent).pipe(
         Effect.map((a) => [a, state.attempt] as const),
         Effect.catchAll((error) => decide(error, state))
       )
@@ -122,7 +127,7 @@ export const make: Effect.Effect<
         const delay = retryClass === "reauthenticate"
           ? Duration.zero
           : error._tag === "RateLimited" && error.retryAfterMillis !== undefined
-          ? yield* backoff(policy, state.attempt)
+          ? Duration.max(Duration.millis(error.retryAfterMillis), yield* backoff(policy, state.attempt))
           : yield* backoff(policy, state.attempt)
         // Waiting past the deadline cannot succeed: give the caller the real reason now.
         const now = yield* Clock.currentTimeMillis
@@ -206,20 +211,21 @@ export const make: Effect.Effect<
 
   const check = (input: unknown) =>
     Effect.gen(function*() {
-      const valid = yield* CheckInput.validate(input)
+      // Only local validation failures count on operation "check"; the provider's are counted by run.
+      const valid = yield* CheckInput.validate(input).pipe(
+        Effect.tapError((error) =>
+          Effect.all([
+            Effect.annotateCurrentSpan({ "liveness.error": error._tag }),
+            Metric.increment(
+              Metric.tagged(Metric.tagged(LivenessMetrics.errorsByTag, "error", error._tag), "operation", "check")
+            )
+          ], { discard: true })
+        )
+      )
       const kind = CheckInput.payloadKind(valid)
       yield* Effect.annotateCurrentSpan({ "liveness.payload_kind": kind._tag })
       return yield* run("createProcess", provider.createProcess(valid), SelfiePayload.isReplaySafe(kind))
-    }).pipe(
-      Effect.tapErrorTag("InvalidRequest", (error) =>
-        Effect.all([
-          Effect.annotateCurrentSpan({ "liveness.error": error._tag }),
-          Metric.increment(
-            Metric.tagged(Metric.tagged(LivenessMetrics.errorsByTag, "error", error._tag), "operation", "check")
-          )
-        ], { discard: true })),
-      Effect.withSpan("Liveness.check")
-    )
+    }).pipe(Effect.withSpan("Liveness.check"))
 
   const decodeId = Schema.decodeUnknown(Schema.UUID.pipe(Schema.compose(ProcessId)))
 

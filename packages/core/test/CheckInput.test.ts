@@ -118,15 +118,18 @@ describe("CheckInput.validate", () => {
       ]
     ]
 
-    it.effect.each(cases)("%s -> InvalidRequest on %s", ([_, body, field]) =>
-      Effect.gen(function*() {
-        const error = yield* invalid(body)
-        expect(error).toBeInstanceOf(InvalidRequest)
-        expect(error.code).toBe("invalid_request")
-        expect(fields(error)).toEqual([field])
-        expect(error.providerCode).toBeUndefined()
-        expect(error.message).toContain(field)
-      }))
+    it.effect.each(cases.map(([label, body, field]) => [label, field, body] as const))(
+      "%s -> InvalidRequest on %s",
+      ([_, field, body]) =>
+        Effect.gen(function*() {
+          const error = yield* invalid(body)
+          expect(error).toBeInstanceOf(InvalidRequest)
+          expect(error.code).toBe("invalid_request")
+          expect(fields(error)).toEqual([field])
+          expect(error.providerCode).toBeUndefined()
+          expect(error.message).toContain(field)
+        })
+    )
 
     it.effect("a formatted CPF is told to use digits only", () =>
       Effect.gen(function*() {

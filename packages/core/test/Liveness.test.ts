@@ -15,6 +15,9 @@ import {
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as HashMap from "effect/HashMap"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
@@ -430,6 +433,59 @@ describe("Liveness.check", () => {
         expect((yield* provider.calls).map((call) => call.at)).toEqual([0, 200, 600])
       }))
   })
+})
+
+describe("Liveness logs", () => {
+  /** Runs `program` with a logger that keeps every line (all levels) with its annotations. */
+  const capturingLogs = <A, E>(program: Effect.Effect<A, E>) =>
+    Effect.gen(function*() {
+      const lines: Array<{ level: string; text: string }> = []
+      const logger = Logger.make(({ annotations, logLevel, message }) => {
+        lines.push({
+          level: logLevel.label,
+          text: JSON.stringify({ message, annotations: Object.fromEntries(HashMap.toEntries(annotations)) })
+        })
+      })
+      const exit = yield* program.pipe(
+        Effect.provide(Logger.add(logger)),
+        Logger.withMinimumLogLevel(LogLevel.All),
+        Effect.exit
+      )
+      return { exit, lines }
+    })
+
+  it.effect("an unknown status is logged as a warning with the process id", () =>
+    Effect.gen(function*() {
+      const provider = yield* scripted([processWith(9)])
+      const { exit, lines } = yield* capturingLogs(
+        Liveness.check(sdkBody()).pipe(Effect.provide(workflow(provider.layer)))
+      )
+      expect(exit._tag).toBe("Success")
+      const warnings = lines.filter((line) => line.level === "WARN")
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0].text).toContain("unknown status 9")
+      expect(warnings[0].text).toContain(PROCESS_ID)
+    }))
+
+  it.effect("no log line carries the payload, the CPF or the name, even when retrying and failing", () =>
+    Effect.gen(function*() {
+      const payload = sdkPayload({ sub: "capture-secret-claims" })
+      const provider = yield* scripted([unavailable503(), UnicoCodes.toError({ status: 401 }), live()])
+      const fiber = yield* capturingLogs(
+        Effect.all([
+          Liveness.check(seedBody(payload)),
+          Liveness.check({ ...seedBody(payload), subject: { code: "12345678900", name: "Leia  Organa" } })
+        ], { mode: "either" }).pipe(Effect.provide(workflow(provider.layer)))
+      ).pipe(Effect.fork)
+      yield* TestClock.adjust("10 seconds")
+      const { lines } = yield* Fiber.join(fiber)
+      expect(lines.length).toBeGreaterThan(2)
+      const all = lines.map((line) => line.text).join("\n")
+      expect(all).toContain("retrying provider request")
+      for (const secret of [payload, payload.split(".")[1], "12345678909", "12345678900", "Luke", "Leia"]) {
+        expect(all).not.toContain(secret)
+      }
+    }))
 })
 
 describe("Liveness.getProcess", () => {

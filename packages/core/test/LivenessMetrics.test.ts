@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Liveness, LivenessMetrics } from "@liveness/core"
+import { Liveness, LivenessMetrics, UnicoCodes } from "@liveness/core"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Metric from "effect/Metric"
@@ -13,6 +14,8 @@ const verdicts = (verdict: string) => Metric.tagged(LivenessMetrics.checksByVerd
 const errors = (tag: string, operation: string) =>
   Metric.tagged(Metric.tagged(LivenessMetrics.errorsByTag, "error", tag), "operation", operation)
 const attempts = (operation: string) => Metric.tagged(LivenessMetrics.providerAttempts, "operation", operation)
+const latency = (operation: string) => Metric.tagged(LivenessMetrics.providerLatency, "operation", operation)
+const latencySum = (operation: string) => Effect.map(Metric.value(latency(operation)), (state) => state.sum)
 const retries = (operation: string, reason: string) =>
   Metric.tagged(Metric.tagged(LivenessMetrics.retries, "operation", operation), "reason", reason)
 
@@ -74,5 +77,38 @@ describe("LivenessMetrics", () => {
       yield* Liveness.check({ imageBase64: "" }).pipe(Effect.provide(workflow(provider.layer)), Effect.flip)
       expect((yield* count(errors("InvalidRequest", "check"))) - invalidBefore).toBe(1)
       expect(yield* count(attempts("createProcess"))).toBe(attemptsBefore)
+    }))
+
+  it.effect("an InvalidRequest from the provider is counted once, on createProcess", () =>
+    Effect.gen(function*() {
+      const onCreate = yield* count(errors("InvalidRequest", "createProcess"))
+      const onCheck = yield* count(errors("InvalidRequest", "check"))
+      const provider = yield* scripted([UnicoCodes.toError({ status: 400, code: "20507" })])
+      const error = yield* Liveness.check(seedBody(sdkPayload())).pipe(
+        Effect.provide(workflow(provider.layer)),
+        Effect.flip
+      )
+      expect(error._tag).toBe("InvalidRequest")
+      expect((yield* count(errors("InvalidRequest", "createProcess"))) - onCreate).toBe(1)
+      expect(yield* count(errors("InvalidRequest", "check"))).toBe(onCheck)
+    }))
+
+  it.effect("provider latency is the provider's time, not the wait for the tenant quota", () =>
+    Effect.gen(function*() {
+      const before = yield* latencySum("createProcess")
+      // The provider answers instantly; the second check waits 2 s for a permit.
+      const provider = yield* scripted([], live)
+      const fiber = yield* Effect.forEach(
+        [1, 2],
+        () => Liveness.check(seedBody(sdkPayload())),
+        { concurrency: "unbounded" }
+      ).pipe(
+        Effect.provide(workflow(provider.layer, { rateLimit: { limit: 1, interval: Duration.seconds(2) } })),
+        Effect.fork
+      )
+      yield* TestClock.adjust("2 seconds")
+      yield* Fiber.join(fiber)
+      expect((yield* provider.calls).map((call) => call.at)).toEqual([0, 2000])
+      expect((yield* latencySum("createProcess")) - before).toBe(0)
     }))
 })

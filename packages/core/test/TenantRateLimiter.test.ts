@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { CheckPolicy, Liveness, TenantRateLimiter } from "@liveness/core"
+import { CheckPolicy, DeadlineExceeded, Liveness, TenantRateLimiter } from "@liveness/core"
 import * as Arr from "effect/Array"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -74,6 +74,28 @@ describe("rate limiting through Liveness.check", () => {
       expect(yield* provider.callCount).toBe(11)
       yield* TestClock.adjust("100 millis")
       expect(yield* Fiber.join(fiber)).toHaveLength(12)
+    }))
+
+  it.effect("a check still waiting for the quota at the deadline reports 0 attempts (nothing was sent)", () =>
+    Effect.gen(function*() {
+      const provider = yield* scripted([], live)
+      const fiber = yield* Effect.forEach(
+        Arr.range(1, 2),
+        () => Liveness.check(seedBody(sdkPayload())).pipe(Effect.either),
+        { concurrency: "unbounded" }
+      ).pipe(
+        Effect.provide(workflow(provider.layer, { rateLimit: { limit: 1, interval: Duration.minutes(1) } })),
+        Effect.fork
+      )
+      yield* TestClock.adjust("30 seconds")
+      const [first, second] = yield* Fiber.join(fiber)
+      expect(first._tag).toBe("Right")
+      expect(second._tag).toBe("Left")
+      const error = (second as { readonly left: unknown }).left
+      expect(error).toBeInstanceOf(DeadlineExceeded)
+      expect((error as DeadlineExceeded).attempts).toBe(0)
+      expect((error as DeadlineExceeded).message).not.toContain("A request had been sent")
+      expect(yield* provider.callCount).toBe(1)
     }))
 
   it.effect("every provider request takes a permit, retries included", () =>
