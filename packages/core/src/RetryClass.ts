@@ -11,21 +11,25 @@
  * @since 0.1.0
  */
 import type { LivenessError } from "./LivenessError.js"
+import * as UnicoCodes from "./UnicoCodes.js"
 
 export type RetryClass = "safe" | "ambiguous" | "reauthenticate" | "never"
 
-/** The retry class of an error, derived from its fields. */
+/**
+ * The retry class of an error: the catalogue's, when the error carries a documented Unico code (so the two
+ * cannot drift apart), otherwise derived from the error's fields.
+ */
 export const of = (error: LivenessError): RetryClass => {
+  const code = "providerCode" in error ? error.providerCode : undefined
+  const entry = code === undefined ? undefined : UnicoCodes.lookup(code)
+  if (entry !== undefined && entry._tag === "Some") return entry.value.retry
   switch (error._tag) {
     case "RateLimited":
       return "safe"
     case "ProviderUnavailable":
       return !error.transient ? "never" : error.mayHaveBeenProcessed ? "ambiguous" : "safe"
     case "AuthenticationFailed":
-      if (error.tokenRejected) return "reauthenticate"
-      // 1.2.7: the token endpoint saw this assertion before. Assertions are single use and minted per token
-      // request, so another attempt carries a fresh one (the catalogue row says "safe").
-      return error.stage === "token" && error.providerCode === "1.2.7" ? "safe" : "never"
+      return error.tokenRejected ? "reauthenticate" : "never"
     default:
       return "never"
   }

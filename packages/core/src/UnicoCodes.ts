@@ -213,6 +213,11 @@ export interface ProviderAnswer {
   readonly retryAfterMillis?: number | undefined
   /** For answers to `GET /processes/v1/{id}`. */
   readonly processId?: string | undefined
+  /**
+   * Which endpoint answered (default `"api"`). The token endpoint creates nothing billable, so its failures
+   * are never ambiguous, and a refusal there is always about the assertion.
+   */
+  readonly endpoint?: "api" | "token" | undefined
 }
 
 const fromEntry = (entry: Entry, answer: ProviderAnswer): LivenessError => {
@@ -254,14 +259,37 @@ const optionalCode = (code: string | undefined) => (code === undefined ? {} : { 
  * Descriptions from the provider are kept only where they cannot carry request data.
  */
 export const toError = (answer: ProviderAnswer): LivenessError => {
-  const code = answer.code ?? (answer.description === undefined
-    ? undefined
-    : Option.getOrUndefined(authCodeFromDescription(answer.description)))
-  const entry = code === undefined ? undefined : byCode.get(code)
-  if (entry !== undefined && answer.status !== 429) return fromEntry(entry, answer)
   const status = answer.status
+  const token = answer.endpoint === "token"
+  // Authentication codes travel inside the description ("Falha na autenticação 1.2.5"), on refusals only.
+  const fromDescription = answer.description !== undefined && (token || status === 400 || status === 401)
+    ? Option.getOrUndefined(authCodeFromDescription(answer.description))
+    : undefined
+  const code = answer.code ?? fromDescription
+  const entry = code === undefined ? undefined : byCode.get(code)
+  if (entry !== undefined && status !== 429) return fromEntry(entry, answer)
   if (status === 429) {
     return new RateLimited(answer.retryAfterMillis === undefined ? {} : { retryAfterMillis: answer.retryAfterMillis })
+  }
+  if (token) {
+    if (status >= 500) {
+      return new ProviderUnavailable({
+        mayHaveBeenProcessed: false,
+        transient: true,
+        status,
+        ...optionalCode(code),
+        detail: `the token endpoint answered HTTP ${status}`
+      })
+    }
+    return new AuthenticationFailed({
+      stage: "token",
+      ...optionalCode(code),
+      tokenRejected: false,
+      detail: answer.description === undefined
+        ? `the token endpoint refused the assertion (HTTP ${status})`
+        : `the token endpoint refused the assertion: ${answer.description}`,
+      hint: COMMON_AUTH_CAUSES
+    })
   }
   if (status === 401) {
     // An undocumented 1.x.x code still comes from the token endpoint.

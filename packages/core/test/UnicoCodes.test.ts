@@ -243,3 +243,33 @@ describe("UnicoCodes.toError without a documented code", () => {
     ).toBe("never")
   })
 })
+
+describe("UnicoCodes.toError for the token endpoint", () => {
+  it("a refusal without a code is an authentication failure at the token stage, never retried", () => {
+    const error = UnicoCodes.toError({ status: 400, description: "invalid_grant", endpoint: "token" })
+    expect(error).toMatchObject({ _tag: "AuthenticationFailed", stage: "token", tokenRejected: false })
+    expect(RetryClass.of(error)).toBe("never")
+  })
+
+  it("the code inside the description decides, with its hint", () => {
+    const error = UnicoCodes.toError({ status: 401, description: "Falha na autenticação 1.2.22", endpoint: "token" })
+    expect(error).toMatchObject({ _tag: "AuthenticationFailed", stage: "token", providerCode: "1.2.22" })
+    expect(error.message).toContain("no sub, jti or nbf")
+  })
+
+  it("1.2.7 (assertion reused) is safe to retry: the next attempt signs a fresh assertion", () => {
+    const error = UnicoCodes.toError({ status: 401, description: "Falha na autenticação 1.2.7", endpoint: "token" })
+    expect(RetryClass.of(error)).toBe("safe")
+  })
+
+  it("a 5xx from the token endpoint billed nothing: safe, not ambiguous", () => {
+    const error = UnicoCodes.toError({ status: 503, endpoint: "token" })
+    expect(error).toMatchObject({ _tag: "ProviderUnavailable", mayHaveBeenProcessed: false })
+    expect(RetryClass.of(error)).toBe("safe")
+  })
+
+  it("an API 5xx whose text happens to contain 1.2.5 stays a provider failure", () => {
+    const error = UnicoCodes.toError({ status: 500, description: "upstream 1.2.5 failed" })
+    expect(error._tag).toBe("ProviderUnavailable")
+  })
+})
