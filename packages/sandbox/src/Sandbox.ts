@@ -1,0 +1,371 @@
+/**
+ * A Unico-compatible HTTP server on loopback, built on the fake's scenario engine: the token endpoint,
+ * `POST /processes/v1` and `GET /processes/v1/{id}` with Unico's checks, codes and body shapes, a per-tenant
+ * rate limit, fault injection, and statistics (token mints, answers by status, processes per payload: how we
+ * prove a capture is never billed twice).
+ *
+ * `Sandbox.start` (scoped) gives working credentials at once; `Sandbox.layer` is the embedded default: it
+ * starts a sandbox and provides `LivenessProvider` through the real HTTP adapter pointed at it.
+ *
+ * @since 0.1.0
+ */
+import type * as HttpClient from "@effect/platform/HttpClient"
+import type { LivenessProvider } from "@liveness/core"
+import { ScenarioEngine } from "@liveness/fake"
+import { UnicoHttp } from "@liveness/unico-http"
+import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Runtime from "effect/Runtime"
+import type * as Scope from "effect/Scope"
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
+import type { AddressInfo } from "node:net"
+import * as Credentials from "./Credentials.js"
+import * as Faults from "./Faults.js"
+import * as ProcessRequest from "./ProcessRequest.js"
+import * as TenantQuota from "./TenantQuota.js"
+import * as TokenEndpoint from "./TokenEndpoint.js"
+
+export interface Options {
+  /** Port to listen on (default 0: any free port). */
+  readonly port?: number
+  /** Address to bind (default 127.0.0.1: the sandbox is for this machine only). */
+  readonly host?: string
+  /** Lifetime of access tokens, in seconds (default 3600, Unico's). */
+  readonly tokenLifetimeSeconds?: number
+  /** Per-tenant quota (default 10 per second, Unico's default); `false` for none. */
+  readonly rateLimit?: TenantQuota.QuotaOptions | false
+  /** Latency added by the scenario engine to every answer. */
+  readonly latency?: Duration.DurationInput
+  /** Fault injection on the processes endpoints (see Faults). */
+  readonly faults?: Faults.FaultOptions
+  /** Refuse a body without `subject` (20004). Unico's pages disagree; default false. */
+  readonly requireSubject?: boolean
+  /** Status for a refused access token: 401 (Unico's newest docs, default) or 403 (older tables). */
+  readonly tokenErrorStatus?: 401 | 403
+  /** The service account's name and tenant (default: `sandbox` and a random tenant). */
+  readonly credentials?: Credentials.CredentialOptions
+  /** Largest request body accepted, in bytes (default 16 MiB). */
+  readonly bodyLimit?: number
+}
+
+export interface Stats {
+  /** Access tokens issued. */
+  readonly tokenMints: number
+  /** Answers of the token endpoint by HTTP status. */
+  readonly tokenRequestsByStatus: Readonly<Record<string, number>>
+  /** Answers of the processes endpoints by HTTP status; `reset` counts connections reset on purpose. */
+  readonly requestsByStatus: Readonly<Record<string, number>>
+  /** Processes created per payload fingerprint; a count above 1 is a capture billed twice. */
+  readonly processesByPayload: Readonly<Record<string, number>>
+  /** Processes created in all. */
+  readonly processes: number
+}
+
+export interface Sandbox {
+  /** Base URL of the token endpoint (`{authUrl}/oauth2/token`); also the expected `aud`. */
+  readonly authUrl: string
+  /** Base URL of the API (`{apiUrl}/processes/v1`). */
+  readonly apiUrl: string
+  readonly issuer: string
+  readonly serviceAccount: string
+  readonly tenantId: string
+  readonly privateKey: Redacted.Redacted<string>
+  readonly apiKey: Redacted.Redacted<string>
+  readonly stats: Effect.Effect<Stats>
+  /** The scenario engine: script outcomes, read calls, reset. */
+  readonly engine: ScenarioEngine.ScenarioEngine
+  /** Fault injection: script faults or change rates while running. */
+  readonly faults: Faults.FaultPlan
+}
+
+/** The running sandbox, in a layer built by `Sandbox.layer`. */
+export class SandboxInstance extends Context.Tag("@liveness/sandbox/Sandbox")<SandboxInstance, Sandbox>() {}
+
+const JSON_TYPE = "application/json; charset=utf-8"
+
+const sleep = (millis: number) => new Promise<void>((resolve) => setTimeout(resolve, millis).unref())
+
+class BodyTooLarge extends Error {}
+
+const readBody = (req: IncomingMessage, limit: number) =>
+  new Promise<string>((resolve, reject) => {
+    const chunks: Array<Buffer> = []
+    let size = 0
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length
+      if (size > limit) {
+        reject(new BodyTooLarge())
+        req.destroy()
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")))
+    req.on("error", reject)
+  })
+
+/** Unico pretty-prints its JSON (4 spaces) with this content type. */
+const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+  const text = JSON.stringify(body, null, 4)
+  res.writeHead(status, { "content-type": JSON_TYPE, "content-length": Buffer.byteLength(text), ...headers })
+  res.end(text)
+}
+
+const unicoError = (code: string | undefined, description: string) => ({
+  error: { ...(code === undefined ? {} : { code }), description }
+})
+
+export const start = (options: Options = {}): Effect.Effect<Sandbox, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const runtime = yield* Effect.runtime<never>()
+    const run = Runtime.runPromise(runtime)
+    const credentials = Credentials.generate(options.credentials)
+    const engine = yield* ScenarioEngine.make(options.latency === undefined ? {} : { latency: options.latency })
+    const faults = Faults.plan(options.faults)
+    const quota = options.rateLimit === false
+      ? undefined
+      : TenantQuota.make(options.rateLimit ?? { limit: 10, intervalMillis: 1000 })
+    const expectedApiKey = Redacted.value(credentials.apiKey)
+    const requireSubject = options.requireSubject ?? false
+    const tokenErrorStatus = options.tokenErrorStatus ?? 401
+    const bodyLimit = options.bodyLimit ?? 16 * 1024 * 1024
+    const requestsByStatus: Record<string, number> = {}
+    const tokenRequestsByStatus: Record<string, number> = {}
+    const count = (table: Record<string, number>, key: string | number) => {
+      table[key] = (table[key] ?? 0) + 1
+    }
+
+    const answer = (res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>) => {
+      count(requestsByStatus, status)
+      send(res, status, body, headers)
+    }
+
+    const reset = (res: ServerResponse) => {
+      count(requestsByStatus, "reset")
+      res.socket?.resetAndDestroy()
+    }
+
+    const handleToken = async (req: IncomingMessage, res: ServerResponse) => {
+      const body = await readBody(req, bodyLimit)
+      const result = await tokens.handle(new URLSearchParams(body), Date.now())
+      if (result._tag === "Token") {
+        count(tokenRequestsByStatus, 200)
+        return send(res, 200, { access_token: result.accessToken, token_type: "Bearer", expires_in: result.expiresIn })
+      }
+      count(tokenRequestsByStatus, result.status)
+      send(res, result.status, result.body)
+    }
+
+    /** The checks every processes request goes through, in Unico's order; false once answered. */
+    const authorise = (req: IncomingMessage, res: ServerResponse): boolean => {
+      const authorization = req.headers.authorization
+      const apiKey = req.headers.apikey
+      if (authorization === undefined || authorization === "") {
+        answer(res, 400, unicoError("20001", "O parâmetro authtoken não foi informado."))
+        return false
+      }
+      if (apiKey === undefined || apiKey === "") {
+        answer(res, 400, unicoError("20002", "O parâmetro APIKey não foi informado."))
+        return false
+      }
+      // Unico's docs show both "Bearer <token>" and the bare token: accept both.
+      const token = authorization.replace(/^Bearer\s+/i, "")
+      const state = tokens.check(token, Date.now())
+      if (state !== "valid") {
+        answer(
+          res,
+          tokenErrorStatus,
+          state === "expired"
+            ? unicoError("10502", "O token de acesso expirou.")
+            : unicoError("10501", "O token de acesso é inválido.")
+        )
+        return false
+      }
+      if (apiKey !== expectedApiKey) {
+        answer(res, 403, unicoError("10201", "O AppKey informado é inválido."))
+        return false
+      }
+      if (quota !== undefined) {
+        const waitMillis = quota.take(Date.now())
+        if (waitMillis !== undefined) {
+          answer(res, 429, unicoError(undefined, "Too Many Requests"), {
+            "retry-after": String(Math.max(1, Math.ceil(waitMillis / 1000)))
+          })
+          return false
+        }
+      }
+      return true
+    }
+
+    /** Applies a fault that acts before processing; returns false when the request is already answered. */
+    const before = async (fault: Faults.Fault | undefined, res: ServerResponse): Promise<boolean> => {
+      switch (fault?._tag) {
+        case "latency":
+          await sleep(fault.millis)
+          return true
+        case "status":
+          answer(res, fault.status, unicoError(fault.status === 500 ? "510" : undefined, "Falha interna!"))
+          return false
+        case "rate-limited":
+          answer(res, 429, unicoError(undefined, "Too Many Requests"), {
+            "retry-after": String(fault.retryAfterSeconds)
+          })
+          return false
+        case "reset-before":
+          reset(res)
+          return false
+        default:
+          return true
+      }
+    }
+
+    /** Sends the engine's answer, through a fault that acts after processing if there is one. */
+    const reply = async (fault: Faults.Fault | undefined, res: ServerResponse, result: ScenarioEngine.EngineAnswer) => {
+      if (result._tag !== "Process") {
+        const headers: Record<string, string> = result.retryAfterSeconds === undefined
+          ? {}
+          : { "retry-after": String(result.retryAfterSeconds) }
+        // Token-endpoint style failures keep their own body shape.
+        const body = result.code !== undefined && /^1\.\d+\.\d+$/.test(result.code)
+          ? { error: "server_error", error_description: result.description ?? `Falha na autenticação ${result.code}` }
+          : unicoError(result.code, result.description ?? "Erro")
+        return answer(res, result.status, body, headers)
+      }
+      switch (fault?._tag) {
+        case "reset-after":
+          return reset(res)
+        case "malformed-json": {
+          count(requestsByStatus, 200)
+          const text = JSON.stringify(result.process, null, 4)
+          res.writeHead(200, { "content-type": JSON_TYPE })
+          return res.end(text.slice(0, Math.floor(text.length / 2)))
+        }
+        case "slow-body": {
+          count(requestsByStatus, 200)
+          const text = JSON.stringify(result.process, null, 4)
+          res.writeHead(200, { "content-type": JSON_TYPE, "content-length": Buffer.byteLength(text) })
+          res.write(text.slice(0, 10))
+          await sleep(fault.millis)
+          return res.end(text.slice(10))
+        }
+        default:
+          return answer(res, 200, result.process)
+      }
+    }
+
+    const handleCreate = async (req: IncomingMessage, res: ServerResponse) => {
+      const raw = await readBody(req, bodyLimit)
+      if (!authorise(req, res)) return
+      const fault = faults.next()
+      if (!(await before(fault, res))) return
+      const validated = ProcessRequest.validate(raw, requireSubject)
+      if (validated._tag === "Invalid") return answer(res, 400, unicoError(validated.code, validated.description))
+      const result = await run(engine.createProcess(validated.request))
+      await reply(fault, res, result)
+    }
+
+    const handleGet = async (req: IncomingMessage, res: ServerResponse, id: string) => {
+      await readBody(req, bodyLimit)
+      if (!authorise(req, res)) return
+      const fault = faults.next()
+      if (!(await before(fault, res))) return
+      const result = await run(engine.getProcess(id))
+      if (result._tag !== "Process") return answer(res, 404, unicoError(undefined, "Processo não encontrado."))
+      await reply(fault, res, result)
+    }
+
+    const route = async (req: IncomingMessage, res: ServerResponse) => {
+      const path = new URL(req.url ?? "/", "http://sandbox").pathname
+      if (path === "/oauth2/token") {
+        if (req.method !== "POST") return send(res, 405, unicoError(undefined, "Method not allowed"), { allow: "POST" })
+        return handleToken(req, res)
+      }
+      if (path === "/processes/v1") {
+        if (req.method !== "POST") return send(res, 405, unicoError(undefined, "Method not allowed"), { allow: "POST" })
+        return handleCreate(req, res)
+      }
+      const match = /^\/processes\/v1\/([^/]+)$/.exec(path)
+      if (match !== null) {
+        if (req.method !== "GET") return send(res, 405, unicoError(undefined, "Method not allowed"), { allow: "GET" })
+        return handleGet(req, res, decodeURIComponent(match[1]!))
+      }
+      send(res, 404, unicoError(undefined, "Not found"))
+    }
+
+    // Requests are handled only once the address is known: the token endpoint needs it as the audience.
+    const server: Server = createServer()
+
+    const address = yield* Effect.acquireRelease(
+      Effect.async<AddressInfo>((resume) => {
+        server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
+          resume(Effect.succeed(server.address() as AddressInfo))
+        })
+      }),
+      () =>
+        Effect.async<void>((resume) => {
+          server.close(() => resume(Effect.void))
+          server.closeAllConnections()
+        })
+    )
+    const host = address.family === "IPv6" ? `[${address.address}]` : address.address
+    const url = `http://${host}:${address.port}`
+    const tokens = TokenEndpoint.make(credentials, url, options.tokenLifetimeSeconds ?? 3600)
+    server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+      route(req, res).catch((error: unknown) => {
+        if (res.headersSent) return void res.destroy()
+        if (error instanceof BodyTooLarge) return send(res, 413, unicoError(undefined, "Request body too large"))
+        send(res, 500, unicoError("510", "Falha interna!"))
+      })
+    })
+
+    const stats = Effect.map(engine.processesByPayload, (byPayload): Stats => ({
+      tokenMints: tokens.mints(),
+      tokenRequestsByStatus: { ...tokenRequestsByStatus },
+      requestsByStatus: { ...requestsByStatus },
+      processesByPayload: Object.fromEntries(byPayload),
+      processes: [...byPayload.values()].reduce((sum, n) => sum + n, 0)
+    }))
+
+    return {
+      authUrl: url,
+      apiUrl: url,
+      issuer: credentials.issuer,
+      serviceAccount: credentials.serviceAccount,
+      tenantId: credentials.tenantId,
+      privateKey: credentials.privateKey,
+      apiKey: credentials.apiKey,
+      stats,
+      engine,
+      faults
+    } satisfies Sandbox
+  })
+
+/**
+ * The embedded default: starts a sandbox (stopped with the layer) and provides `LivenessProvider` through the
+ * real HTTP adapter pointed at it, so the whole real path (assertion, token, HTTP, error mapping) runs
+ * without Unico credentials. Also provides the running `SandboxInstance` and the adapter's `UnicoHttp`.
+ */
+export const layer = (
+  options: Options = {}
+): Layer.Layer<
+  LivenessProvider.LivenessProvider | UnicoHttp.UnicoHttp | SandboxInstance,
+  never,
+  HttpClient.HttpClient
+> =>
+  Layer.unwrapScoped(
+    Effect.map(start(options), (sandbox) =>
+      UnicoHttp.layer({
+        authUrl: sandbox.authUrl,
+        apiUrl: sandbox.apiUrl,
+        issuer: sandbox.issuer,
+        privateKey: sandbox.privateKey,
+        apiKey: sandbox.apiKey
+      }).pipe(
+        // The sandbox made these credentials itself: a failure here is a bug, not a configuration error.
+        Layer.orDie,
+        Layer.merge(Layer.succeed(SandboxInstance, sandbox))
+      ))
+  )

@@ -1,0 +1,343 @@
+/**
+ * The real adapter: provides the core's `LivenessProvider` over `@effect/platform`'s `HttpClient`.
+ *
+ * - Token: a fresh RS256 assertion per token request (`POST {authUrl}/oauth2/token`, JWT bearer), cached
+ *   by TokenCache and dropped when the API refuses it.
+ * - `POST {apiUrl}/processes/v1` and `GET {apiUrl}/processes/v1/{id}` with `Authorization: Bearer` and `APIKEY`.
+ * - Every non-2xx answer goes through the core's `UnicoCodes.toError`; transport failures say whether the
+ *   request may have reached Unico. No retries here: the core's workflow owns the policy.
+ * - `APIKEY` and `authorization` are redacted from spans and logs; no trace headers are sent to Unico; the
+ *   payload appears only in the request body.
+ *
+ * @since 0.1.0
+ */
+import * as Headers from "@effect/platform/Headers"
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import {
+  type CheckInput,
+  type LivenessError,
+  LivenessProcess,
+  LivenessProvider,
+  ProviderUnavailable,
+  RetryClass,
+  UnexpectedResponse,
+  UnicoCodes
+} from "@liveness/core"
+import * as Clock from "effect/Clock"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Metric from "effect/Metric"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import { readFileSync } from "node:fs"
+import * as Assertion from "./Assertion.js"
+import * as ErrorBody from "./ErrorBody.js"
+import * as TokenCache from "./TokenCache.js"
+import * as TransportFailure from "./TransportFailure.js"
+import { UnicoConfigError } from "./UnicoConfigError.js"
+import * as UnicoOptions from "./UnicoOptions.js"
+
+export declare namespace UnicoHttp {
+  export interface Service {
+    /** A valid access token (cached, or minted now): what a readiness probe asks for. */
+    readonly token: Effect.Effect<Redacted.Redacted<string>, LivenessError>
+    /** Tokens minted since start. */
+    readonly tokenMints: Effect.Effect<number>
+    /** The resolved settings, without secrets. */
+    readonly settings: {
+      readonly environment: string
+      readonly authUrl: string
+      readonly apiUrl: string
+      readonly issuer: string
+    }
+  }
+}
+
+/** Token operations of the adapter, for health checks, the CLI's doctor and metrics. */
+export class UnicoHttp extends Context.Tag("@liveness/unico-http/UnicoHttp")<UnicoHttp, UnicoHttp.Service>() {}
+
+/** Tokens minted, for dashboards: a climbing rate means tokens are not being reused. */
+export const tokenMints = Metric.counter("liveness_token_mints_total", {
+  description: "OAuth2 access tokens minted from a JWT assertion",
+  incremental: true
+})
+
+const TokenResponse = Schema.Struct({
+  access_token: Schema.NonEmptyString,
+  // Unico documents a number; older material shows a numeric string. Accept both.
+  expires_in: Schema.Union(Schema.Number, Schema.NumberFromString),
+  token_type: Schema.optional(Schema.String)
+})
+
+const GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+
+const withApiKeyRedacted = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.locallyWith(effect, Headers.currentRedactedNames, (names) => [...names, "apikey"])
+
+/** Builds the adapter from resolved options. */
+export const make = (settings: UnicoOptions.Resolved) =>
+  Effect.gen(function*() {
+    const client = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
+    const timeoutSeconds = Duration.toSeconds(settings.timeout)
+
+    /** Sends one request under the per-attempt timeout; the failure says whether it may have landed. */
+    const send = (request: HttpClientRequest.HttpClientRequest, endpoint: "token" | "api") =>
+      client.execute(request).pipe(
+        Effect.mapError((error: HttpClientError.HttpClientError) =>
+          new ProviderUnavailable({
+            // The token endpoint creates nothing billable: any failure there is safe to retry.
+            mayHaveBeenProcessed: endpoint === "api" &&
+              TransportFailure.classify(error.cause) === "may-have-been-processed",
+            transient: true,
+            detail: `${endpoint === "token" ? "token request" : "request"} failed (${
+              TransportFailure.codeOf(error.cause) ?? error.reason
+            })`
+          })
+        ),
+        Effect.flatMap((response) =>
+          response.text.pipe(
+            Effect.map((body) => ({ response, body })),
+            Effect.catchTag("ResponseError", (error) =>
+              Effect.fail(
+                new ProviderUnavailable({
+                  mayHaveBeenProcessed: endpoint === "api",
+                  transient: true,
+                  status: response.status,
+                  detail: `the answer was cut off (${TransportFailure.codeOf(error.cause) ?? error.reason})`
+                })
+              ))
+          )
+        ),
+        Effect.timeoutFail({
+          duration: settings.timeout,
+          onTimeout: () =>
+            new ProviderUnavailable({
+              mayHaveBeenProcessed: endpoint === "api",
+              transient: true,
+              detail: `no answer within ${timeoutSeconds} s`
+            })
+        })
+      )
+
+    const errorOf = (
+      response: HttpClientResponse.HttpClientResponse,
+      body: string,
+      endpoint: "token" | "api",
+      processId?: string
+    ) =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        const info = ErrorBody.parse(body)
+        return UnicoCodes.toError({
+          status: response.status,
+          code: info.code,
+          description: info.description,
+          retryAfterMillis: ErrorBody.retryAfterMillis(response.headers["retry-after"], now),
+          processId,
+          endpoint
+        })
+      })
+
+    // Assertions are single use and RS256 signatures are deterministic: never sign the same claims twice,
+    // so two mints within one second wait for the next second.
+    let lastIssuedAt = 0
+    const nextIssuedAt = Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      const second = Math.floor(now / 1000)
+      if (second > lastIssuedAt) {
+        lastIssuedAt = second
+        return second
+      }
+      yield* Effect.sleep(Duration.millis((lastIssuedAt + 1) * 1000 - now))
+      lastIssuedAt = lastIssuedAt + 1
+      return lastIssuedAt
+    })
+
+    const mint = Effect.gen(function*() {
+      const issuedAt = yield* nextIssuedAt
+      const assertion = yield* Assertion.sign(
+        settings.privateKey,
+        Assertion.claims(settings.issuer, settings.authUrl, issuedAt)
+      )
+      const request = HttpClientRequest.post(`${settings.authUrl}/oauth2/token`).pipe(
+        HttpClientRequest.acceptJson,
+        HttpClientRequest.bodyUrlParams({ grant_type: GRANT_TYPE, assertion })
+      )
+      const { body, response } = yield* send(request, "token")
+      if (response.status !== 200) return yield* Effect.flip(errorOf(response, body, "token"))
+      const parsed = yield* Effect.try(() => JSON.parse(body) as unknown).pipe(
+        Effect.flatMap(Schema.decodeUnknown(TokenResponse)),
+        Effect.mapError(() =>
+          new UnexpectedResponse({ status: 200, detail: "the token endpoint answered without access_token/expires_in" })
+        )
+      )
+      yield* Metric.increment(tokenMints)
+      return { accessToken: Redacted.make(parsed.access_token), expiresInSeconds: parsed.expires_in }
+    }).pipe(Effect.withSpan("UnicoHttp.mintToken", { attributes: { "unico.issuer": settings.issuer } }))
+
+    const tokens = yield* TokenCache.make(mint)
+    const apiKey = Redacted.value(settings.apiKey)
+
+    /** One API call with the cached token; a refused token is dropped so the workflow's retry mints anew. */
+    const call = (
+      build: (token: Redacted.Redacted<string>) => HttpClientRequest.HttpClientRequest,
+      processId?: string
+    ) =>
+      Effect.gen(function*() {
+        const token = yield* tokens.get
+        const request = build(token).pipe(
+          HttpClientRequest.bearerToken(token),
+          HttpClientRequest.setHeader("APIKEY", apiKey),
+          HttpClientRequest.acceptJson
+        )
+        const { body, response } = yield* send(request, "api")
+        if (response.status === 200) {
+          return yield* Effect.try(() => JSON.parse(body) as unknown).pipe(
+            Effect.flatMap(LivenessProcess.decode),
+            Effect.mapError(() =>
+              new UnexpectedResponse({ status: 200, detail: "the process in the answer could not be read" })
+            )
+          )
+        }
+        const error = yield* errorOf(response, body, "api", processId)
+        if (RetryClass.of(error) === "reauthenticate") yield* tokens.invalidate(token)
+        return yield* Effect.fail(error)
+      })
+
+    const provider: LivenessProvider.LivenessProvider.Service = {
+      createProcess: (input: CheckInput.CheckInput) =>
+        call(() =>
+          HttpClientRequest.post(`${settings.apiUrl}/processes/v1`).pipe(
+            HttpClientRequest.bodyUnsafeJson({
+              ...(input.subject === undefined ? {} : { subject: input.subject }),
+              ...(input.subsidiaryId === undefined ? {} : { subsidiaryId: input.subsidiaryId }),
+              imageBase64: Redacted.value(input.imageBase64)
+            })
+          )
+        ).pipe(withApiKeyRedacted, Effect.withSpan("UnicoHttp.createProcess")),
+      getProcess: (id) =>
+        call(() => HttpClientRequest.get(`${settings.apiUrl}/processes/v1/${encodeURIComponent(id)}`), id).pipe(
+          withApiKeyRedacted,
+          Effect.withSpan("UnicoHttp.getProcess")
+        )
+    }
+
+    const service: UnicoHttp.Service = {
+      token: withApiKeyRedacted(tokens.get),
+      tokenMints: tokens.mints,
+      settings: {
+        environment: settings.environment,
+        authUrl: settings.authUrl,
+        apiUrl: settings.apiUrl,
+        issuer: settings.issuer
+      }
+    }
+    return Context.make(LivenessProvider.LivenessProvider, provider).pipe(Context.add(UnicoHttp, service))
+  })
+
+/** The adapter from options. Fails at construction with a UnicoConfigError naming the option and the fix. */
+export const layer = (
+  options: UnicoOptions.Options
+): Layer.Layer<LivenessProvider.LivenessProvider | UnicoHttp, UnicoConfigError, HttpClient.HttpClient> =>
+  Layer.effectContext(Effect.flatMap(UnicoOptions.resolve(options), make))
+
+/** The environment variables `layerConfig` reads, by option. */
+export const ENV = {
+  environment: "UNICO_ENVIRONMENT",
+  issuer: "UNICO_ISSUER",
+  serviceAccount: "UNICO_SERVICE_ACCOUNT",
+  tenantId: "UNICO_TENANT_ID",
+  privateKey: "UNICO_PRIVATE_KEY",
+  privateKeyFile: "UNICO_PRIVATE_KEY_FILE",
+  apiKey: "UNICO_API_KEY",
+  authUrl: "UNICO_AUTH_URL",
+  apiUrl: "UNICO_API_URL",
+  timeout: "UNICO_TIMEOUT_MS"
+} as const
+
+const optionalString = (name: string) => Config.option(Config.string(name))
+
+/** Reads the options from the environment (see ENV); errors name the variable. */
+export const optionsFromConfig: Effect.Effect<UnicoOptions.Options, ConfigError.ConfigError | UnicoConfigError> = Effect
+  .gen(function*() {
+    const values = yield* Config.all({
+      environment: optionalString(ENV.environment),
+      issuer: optionalString(ENV.issuer),
+      serviceAccount: optionalString(ENV.serviceAccount),
+      tenantId: optionalString(ENV.tenantId),
+      privateKey: Config.option(Config.redacted(ENV.privateKey)),
+      privateKeyFile: optionalString(ENV.privateKeyFile),
+      apiKey: Config.option(Config.redacted(ENV.apiKey)),
+      authUrl: optionalString(ENV.authUrl),
+      apiUrl: optionalString(ENV.apiUrl),
+      timeout: Config.option(Config.integer(ENV.timeout))
+    })
+    const environment = Option.getOrElse(values.environment, () => "uat").toLowerCase()
+    if (environment !== "uat" && environment !== "production") {
+      return yield* new UnicoConfigError({
+        setting: ENV.environment,
+        problem: `is "${environment}"`,
+        fix: "Use uat or production"
+      })
+    }
+    const privateKey = Option.isSome(values.privateKey)
+      ? values.privateKey.value
+      : Option.isSome(values.privateKeyFile)
+      ? yield* Effect.try({
+        try: () => Redacted.make(readFileSync(values.privateKeyFile.pipe(Option.getOrThrow), "utf8")),
+        catch: (error) =>
+          new UnicoConfigError({
+            setting: ENV.privateKeyFile,
+            problem: `cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+            fix: "Point it at the service account's .pem file, readable by this process"
+          })
+      })
+      : yield* new UnicoConfigError({
+        setting: `${ENV.privateKey} or ${ENV.privateKeyFile}`,
+        problem: "is missing",
+        fix: "Set the service account's RSA private key (PEM), or the path of its .pem file"
+      })
+    if (Option.isNone(values.apiKey)) {
+      return yield* new UnicoConfigError({
+        setting: ENV.apiKey,
+        problem: "is missing",
+        fix: "Set the API key with the Liveness capability that Unico's project manager issued"
+      })
+    }
+    const defined = <A>(option: Option.Option<A>) => Option.getOrUndefined(option)
+    const options: UnicoOptions.Options = {
+      environment,
+      privateKey,
+      apiKey: values.apiKey.value,
+      ...Object.fromEntries(
+        Object.entries({
+          issuer: defined(values.issuer),
+          serviceAccount: defined(values.serviceAccount),
+          tenantId: defined(values.tenantId),
+          authUrl: defined(values.authUrl),
+          apiUrl: defined(values.apiUrl),
+          timeout: Option.isSome(values.timeout) ? Duration.millis(values.timeout.value) : undefined
+        }).filter(([, value]) => value !== undefined)
+      )
+    }
+    return options
+  })
+
+/** The adapter from the environment (UNICO_*). */
+export const layerConfig: Layer.Layer<
+  LivenessProvider.LivenessProvider | UnicoHttp,
+  ConfigError.ConfigError | UnicoConfigError,
+  HttpClient.HttpClient
+> = Layer.effectContext(
+  optionsFromConfig.pipe(
+    Effect.flatMap((options) => UnicoOptions.resolve(options, ENV)),
+    Effect.flatMap(make)
+  )
+)

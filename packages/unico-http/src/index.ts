@@ -1,0 +1,13 @@
+/**
+ * @liveness/unico-http: the real Unico IDCloud adapter.
+ *
+ * @since 0.1.0
+ */
+export * as Assertion from "./Assertion.js"
+export * as ErrorBody from "./ErrorBody.js"
+export * as TokenCache from "./TokenCache.js"
+export * as TransportFailure from "./TransportFailure.js"
+export * from "./UnicoConfigError.js"
+export * as UnicoEnvironment from "./UnicoEnvironment.js"
+export * as UnicoHttp from "./UnicoHttp.js"
+export * as UnicoOptions from "./UnicoOptions.js"
