@@ -97,8 +97,10 @@ const readBody = (req: IncomingMessage, limit: number) =>
     req.on("data", (chunk: Buffer) => {
       size += chunk.length
       if (size > limit) {
+        // Answer 413 and drain the rest, rather than reset a client that is still sending.
+        req.removeAllListeners("data")
+        req.resume()
         reject(new BodyTooLarge())
-        req.destroy()
         return
       }
       chunks.push(chunk)
@@ -316,7 +318,9 @@ export const start = (options: Options = {}): Effect.Effect<Sandbox, never, Scop
     server.on("request", (req: IncomingMessage, res: ServerResponse) => {
       route(req, res).catch((error: unknown) => {
         if (res.headersSent) return void res.destroy()
-        if (error instanceof BodyTooLarge) return send(res, 413, unicoError(undefined, "Request body too large"))
+        if (error instanceof BodyTooLarge) {
+          return send(res, 413, unicoError(undefined, "Request body too large"), { connection: "close" })
+        }
         send(res, 500, unicoError("510", "Falha interna!"))
       })
     })

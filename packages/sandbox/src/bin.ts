@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+/**
+ * The sandbox on its own: `pnpm --filter @liveness/sandbox start` (or `liveness-sandbox`). Listens on
+ * 127.0.0.1 and PORT (default 8080), writes the service account's private key to a temporary file and prints
+ * the UNICO_* lines that point the gateway, the CLI or any process at it. Stops on Ctrl-C / SIGTERM.
+ *
+ * Environment: PORT, SANDBOX_HOST (default 127.0.0.1), SANDBOX_RATE_LIMIT (per second, 0 for none),
+ * SANDBOX_TOKEN_LIFETIME_SECONDS, SANDBOX_LATENCY_MS.
+ */
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as Config from "effect/Config"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import * as Sandbox from "./Sandbox.js"
+
+const program = Effect.gen(function*() {
+  const port = yield* Config.integer("PORT").pipe(Config.withDefault(8080))
+  const host = yield* Config.string("SANDBOX_HOST").pipe(Config.withDefault("127.0.0.1"))
+  const rate = yield* Config.integer("SANDBOX_RATE_LIMIT").pipe(Config.withDefault(10))
+  const lifetime = yield* Config.integer("SANDBOX_TOKEN_LIFETIME_SECONDS").pipe(Config.withDefault(3600))
+  const latency = yield* Config.integer("SANDBOX_LATENCY_MS").pipe(Config.withDefault(0))
+  const sandbox = yield* Sandbox.start({
+    port,
+    host,
+    rateLimit: rate === 0 ? false : { limit: rate, intervalMillis: 1000 },
+    tokenLifetimeSeconds: lifetime,
+    latency: `${latency} millis`
+  })
+  const directory = mkdtempSync(join(tmpdir(), "liveness-sandbox-"))
+  const keyFile = join(directory, "service-account.pem")
+  writeFileSync(keyFile, Redacted.value(sandbox.privateKey), { mode: 0o600 })
+  yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(directory, { recursive: true, force: true })))
+  yield* Console.log(
+    [
+      `Unico sandbox listening on ${sandbox.apiUrl} (rate limit ${
+        rate === 0 ? "off" : `${rate}/s`
+      }). Point a process at it with:`,
+      "",
+      `UNICO_AUTH_URL=${sandbox.authUrl}`,
+      `UNICO_API_URL=${sandbox.apiUrl}`,
+      `UNICO_ISSUER=${sandbox.issuer}`,
+      `UNICO_PRIVATE_KEY_FILE=${keyFile}`,
+      `UNICO_API_KEY=${Redacted.value(sandbox.apiKey)}`,
+      "",
+      "These are throwaway credentials of this sandbox only. Ctrl-C stops it."
+    ].join("\n")
+  )
+  return yield* Effect.never
+})
+
+NodeRuntime.runMain(Effect.scoped(program))
