@@ -71,6 +71,24 @@ const rejected = (code: string, reason: PayloadRejectionReason, meaning: string)
   retry: "never"
 })
 
+/** The API key is missing, unknown, or lacks the capability. */
+const denied = (code: string, status: number, meaning: string): Entry => ({
+  code,
+  status,
+  meaning,
+  mapping: { error: "AccessDenied" },
+  retry: "never"
+})
+
+/** The API refused the access token we hold: drop it, mint another, retry once. */
+const tokenRefused = (code: string, status: number, meaning: string): Entry => ({
+  code,
+  status,
+  meaning,
+  mapping: { error: "AuthenticationFailed", stage: "api", tokenRejected: true },
+  retry: "reauthenticate"
+})
+
 /** Every documented code, in the order of the reference. */
 export const entries: ReadonlyArray<Entry> = [
   // §1.6: the token endpoint (OAuth2 JWT bearer)
@@ -123,13 +141,7 @@ export const entries: ReadonlyArray<Entry> = [
     mapping: { error: "AuthenticationFailed", stage: "api", tokenRejected: false },
     retry: "never"
   },
-  {
-    code: "20002",
-    status: 400,
-    meaning: "the APIKEY header is missing",
-    mapping: { error: "AccessDenied" },
-    retry: "never"
-  },
+  denied("20002", 400, "the APIKEY header is missing"),
   invalid("20003", "body", "the request body is missing or invalid"),
   invalid("20004", "subject", "subject is missing"),
   invalid("20005", "subject.code", "subject.code (CPF) is missing"),
@@ -144,34 +156,10 @@ export const entries: ReadonlyArray<Entry> = [
   rejected("10507", "expired", "the SDK payload has expired (send it within 10 minutes of capture)"),
   rejected("10508", "reused", "the SDK payload was already used (it is single use)"),
   // §5.3, HTTP 403
-  {
-    code: "30017",
-    status: 403,
-    meaning: "the account may not perform this action (capability not enabled)",
-    mapping: { error: "AccessDenied" },
-    retry: "never"
-  },
-  {
-    code: "10201",
-    status: 403,
-    meaning: "the API key is invalid or missing",
-    mapping: { error: "AccessDenied" },
-    retry: "never"
-  },
-  {
-    code: "10501",
-    status: 403,
-    meaning: "the access token is invalid",
-    mapping: { error: "AuthenticationFailed", stage: "api", tokenRejected: true },
-    retry: "reauthenticate"
-  },
-  {
-    code: "10502",
-    status: 403,
-    meaning: "the access token has expired",
-    mapping: { error: "AuthenticationFailed", stage: "api", tokenRejected: true },
-    retry: "reauthenticate"
-  },
+  denied("30017", 403, "the account may not perform this action (capability not enabled)"),
+  denied("10201", 403, "the API key is invalid or missing"),
+  tokenRefused("10501", 403, "the access token is invalid"),
+  tokenRefused("10502", 403, "the access token has expired"),
   // §5.3, HTTP 500
   {
     code: "510",
@@ -180,13 +168,7 @@ export const entries: ReadonlyArray<Entry> = [
     mapping: { error: "ProviderUnavailable", transient: true },
     retry: "ambiguous"
   },
-  {
-    code: "10700",
-    status: 500,
-    meaning: "generic token validation failure (expired or invalid token)",
-    mapping: { error: "AuthenticationFailed", stage: "api", tokenRejected: true },
-    retry: "reauthenticate"
-  },
+  tokenRefused("10700", 500, "generic token validation failure (expired or invalid token)"),
   {
     code: "20502",
     status: 500,

@@ -12,7 +12,7 @@
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type { LivenessProvider } from "@liveness/core"
 import { ScenarioEngine } from "@liveness/fake"
-import { UnicoHttp } from "@liveness/unico-http"
+import { UnicoHttp, type UnicoOptions } from "@liveness/unico-http"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -64,16 +64,12 @@ export interface Stats {
   readonly processes: number
 }
 
-export interface Sandbox {
+/** A running sandbox: its URLs, the service account's credentials (no public key), and its controls. */
+export interface Sandbox extends Omit<Credentials.Credentials, "publicKey"> {
   /** Base URL of the token endpoint (`{authUrl}/oauth2/token`); also the expected `aud`. */
   readonly authUrl: string
   /** Base URL of the API (`{apiUrl}/processes/v1`). */
   readonly apiUrl: string
-  readonly issuer: string
-  readonly serviceAccount: string
-  readonly tenantId: string
-  readonly privateKey: Redacted.Redacted<string>
-  readonly apiKey: Redacted.Redacted<string>
   readonly stats: Effect.Effect<Stats>
   /** The scenario engine: script outcomes, read calls, reset. */
   readonly engine: ScenarioEngine.ScenarioEngine
@@ -116,8 +112,8 @@ const send = (res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(text)
 }
 
-const unicoError = (code: string | undefined, description: string) => ({
-  error: { ...(code === undefined ? {} : { code }), description }
+const unicoError = (code: string | undefined, description: string | undefined) => ({
+  error: { ...(code === undefined ? {} : { code }), ...(description === undefined ? {} : { description }) }
 })
 
 export const start = (options: Options = {}): Effect.Effect<Sandbox, never, Scope.Scope> =>
@@ -233,7 +229,8 @@ export const start = (options: Options = {}): Effect.Effect<Sandbox, never, Scop
         // Token-endpoint style failures keep their own body shape.
         const body = result.code !== undefined && /^1\.\d+\.\d+$/.test(result.code)
           ? { error: "server_error", error_description: result.description ?? `Falha na autenticação ${result.code}` }
-          : unicoError(result.code, result.description ?? "Erro")
+          // No invented description: the adapter's error must read as the fake's for the same engine answer.
+          : unicoError(result.code, result.description)
         return answer(res, result.status, body, headers)
       }
       switch (fault?._tag) {
@@ -333,19 +330,29 @@ export const start = (options: Options = {}): Effect.Effect<Sandbox, never, Scop
       processes: [...byPayload.values()].reduce((sum, n) => sum + n, 0)
     }))
 
+    const { publicKey: _publicKey, ...account } = credentials
     return {
+      ...account,
       authUrl: url,
       apiUrl: url,
-      issuer: credentials.issuer,
-      serviceAccount: credentials.serviceAccount,
-      tenantId: credentials.tenantId,
-      privateKey: credentials.privateKey,
-      apiKey: credentials.apiKey,
       stats,
       engine,
       faults
     } satisfies Sandbox
   })
+
+/** Options that point `UnicoHttp.layer` at a running sandbox with its own credentials. */
+export const adapterOptions = (
+  sandbox: Sandbox,
+  overrides: Partial<UnicoOptions.Options> = {}
+): UnicoOptions.Options => ({
+  authUrl: sandbox.authUrl,
+  apiUrl: sandbox.apiUrl,
+  issuer: sandbox.issuer,
+  privateKey: sandbox.privateKey,
+  apiKey: sandbox.apiKey,
+  ...overrides
+})
 
 /**
  * The embedded default: starts a sandbox (stopped with the layer) and provides `LivenessProvider` through the
@@ -361,13 +368,7 @@ export const layer = (
 > =>
   Layer.unwrapScoped(
     Effect.map(start(options), (sandbox) =>
-      UnicoHttp.layer({
-        authUrl: sandbox.authUrl,
-        apiUrl: sandbox.apiUrl,
-        issuer: sandbox.issuer,
-        privateKey: sandbox.privateKey,
-        apiKey: sandbox.apiKey
-      }).pipe(
+      UnicoHttp.layer(adapterOptions(sandbox)).pipe(
         // The sandbox made these credentials itself: a failure here is a bug, not a configuration error.
         Layer.orDie,
         Layer.merge(Layer.succeed(SandboxInstance, sandbox))
