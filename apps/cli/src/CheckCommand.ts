@@ -5,6 +5,7 @@ import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import { Liveness } from "@liveness/core"
+import { LivenessRuntime } from "@liveness/runtime"
 import * as ConfigError from "effect/ConfigError"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -54,13 +55,19 @@ export const command = Command.make(
         ...(subject === undefined ? {} : { subject }),
         ...(Option.isSome(flags.subsidiary) ? { subsidiaryId: flags.subsidiary.value } : {})
       }
-      const result = yield* Liveness.check(input).pipe(Effect.provide(MainLayer.layer))
-      yield* Output.result(result, flags.json, MainLayer.providerName)
+      const { info, result } = yield* Effect.all({
+        info: LivenessRuntime.ProviderInfo,
+        result: Liveness.check(input)
+      }).pipe(Effect.provide(MainLayer.layer))
+      yield* Output.result(result, flags.json, info.description)
       yield* ExitCode.set(ExitCode.ofVerdict(result.verdict))
     }).pipe(
       Effect.catchAll((error) => {
-        if (ConfigError.isConfigError(error)) {
-          return Output.problem(`Configuration error: ${error}`, "configuration", flags.json).pipe(
+        if (
+          ConfigError.isConfigError(error) || error._tag === "ProviderConfigError" || error._tag === "UnicoConfigError"
+        ) {
+          const text = ConfigError.isConfigError(error) ? String(error) : error.message
+          return Output.problem(`Configuration error: ${text}`, "configuration", flags.json).pipe(
             Effect.zipRight(ExitCode.set(ExitCode.PROVIDER_ERROR))
           )
         }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Fixtures } from "@liveness/fake"
+import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -100,5 +101,27 @@ describe("liveness fixtures", () => {
       yield* runCli(["fixtures", "image", "--out", path])
       const { code } = yield* runCli(["check", path])
       expect(code).toBe(ExitCode.LIVE)
+    }))
+})
+
+describe("liveness check: provider configuration", () => {
+  it.live("LIVENESS_PROVIDER=fake runs in memory and says so", () =>
+    Effect.gen(function*() {
+      const path = file("fake.jwt", Fixtures.sdkPayload())
+      const { code, out } = yield* runCli(["check", path, "--json"]).pipe(
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["LIVENESS_PROVIDER", "fake"]])))
+      )
+      expect(code).toBe(ExitCode.LIVE)
+      expect(JSON.parse(out).provider).toContain("fake")
+    }))
+
+  it.live("a configuration error exits 4 and names the variable", () =>
+    Effect.gen(function*() {
+      const path = file("config.jwt", Fixtures.sdkPayload())
+      const { code, err } = yield* runCli(["check", path]).pipe(
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["LIVENESS_PROVIDER", "mock"]])))
+      )
+      expect(code).toBe(ExitCode.PROVIDER_ERROR)
+      expect(err).toContain("LIVENESS_PROVIDER")
     }))
 })

@@ -1,0 +1,84 @@
+/**
+ * The layer an app runs on: the core workflow (policy from `LIVENESS_*`) over the provider chosen by
+ * ProviderSelection, plus `ProviderInfo` (what is running, whether it is simulated, how to probe it).
+ * Apps build it once, at start-up (a ManagedRuntime or `Effect.provide` at the edge).
+ *
+ * @since 0.1.0
+ */
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import { CheckPolicy, Liveness, type LivenessError, type LivenessProvider } from "@liveness/core"
+import { FakeProvider } from "@liveness/fake"
+import { Sandbox } from "@liveness/sandbox"
+import { type UnicoConfigError, UnicoHttp } from "@liveness/unico-http"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type { ProviderConfigError } from "./ProviderConfigError.js"
+import * as ProviderSelection from "./ProviderSelection.js"
+
+export interface Info {
+  readonly kind: ProviderSelection.ProviderKind
+  /** For people: shown by the CLI, logged by the gateway at start-up. */
+  readonly description: string
+  /** True for the sandbox and the fake: every answer they produce must say so. */
+  readonly simulated: boolean
+  /** Readiness: the provider can answer (a token can be minted; the fake is always ready). */
+  readonly ready: Effect.Effect<void, LivenessError>
+  /** Access tokens minted so far (0 for the fake). */
+  readonly tokenMints: Effect.Effect<number>
+}
+
+export class ProviderInfo extends Context.Tag("@liveness/runtime/ProviderInfo")<ProviderInfo, Info>() {}
+
+const tokenInfo = (kind: "unico" | "sandbox", description: string) =>
+  Layer.effect(
+    ProviderInfo,
+    Effect.map(UnicoHttp.UnicoHttp, (unico): Info => ({
+      kind,
+      description,
+      simulated: kind === "sandbox",
+      ready: Effect.asVoid(unico.token),
+      tokenMints: unico.tokenMints
+    }))
+  )
+
+/** The provider layer for a kind, with its ProviderInfo. */
+export const providerLayer = (
+  kind: ProviderSelection.ProviderKind
+): Layer.Layer<LivenessProvider.LivenessProvider | ProviderInfo, ConfigError.ConfigError | UnicoConfigError> => {
+  switch (kind) {
+    case "unico":
+      return tokenInfo("unico", "unico (the real Unico IDCloud API)").pipe(
+        Layer.provideMerge(UnicoHttp.layerConfig),
+        Layer.provide(NodeHttpClient.layerUndici)
+      )
+    case "sandbox":
+      return tokenInfo(
+        "sandbox",
+        "sandbox (embedded default: the real HTTP adapter against a local Unico-compatible server)"
+      ).pipe(
+        Layer.provideMerge(Sandbox.layer()),
+        Layer.provide(NodeHttpClient.layerUndici)
+      )
+    case "fake":
+      return Layer.succeed(ProviderInfo, {
+        kind: "fake",
+        description: "fake (in memory, no HTTP)",
+        simulated: true,
+        ready: Effect.void,
+        tokenMints: Effect.succeed(0)
+      }).pipe(Layer.provideMerge(FakeProvider.layer()))
+  }
+}
+
+export type Error = ConfigError.ConfigError | ProviderConfigError | UnicoConfigError
+
+/** The workflow over the configured provider. */
+export const layer: Layer.Layer<Liveness.Liveness | ProviderInfo, Error> = Layer.unwrapEffect(
+  Effect.map(ProviderSelection.select, (selection) =>
+    Liveness.layer.pipe(
+      Layer.provideMerge(providerLayer(selection.kind)),
+      Layer.provide(CheckPolicy.layerConfig)
+    ))
+)

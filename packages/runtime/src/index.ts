@@ -1,0 +1,8 @@
+/**
+ * @liveness/runtime: configuration to a running provider, shared by the apps.
+ *
+ * @since 0.1.0
+ */
+export * as LivenessRuntime from "./LivenessRuntime.js"
+export * from "./ProviderConfigError.js"
+export * as ProviderSelection from "./ProviderSelection.js"
