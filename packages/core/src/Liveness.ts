@@ -75,10 +75,17 @@ export const make: Effect.Effect<
   const policy = yield* CheckPolicy
   const deadlineMillis = Duration.toMillis(policy.deadline)
 
-  /** One provider request, under the quota, measured (the latency excludes the wait for a permit). */
+  const prepare = provider.prepare ?? Effect.void
+
+  /**
+   * One provider request, under the quota, measured (the latency excludes the wait for a permit). The provider's
+   * preparation (e.g. an access token) comes first, outside the permit: see LivenessProvider.prepare.
+   */
   const attempt = <A>(operation: Operation, attemptNumber: number, request: Effect.Effect<A, LivenessError>) =>
-    limiter.withPermit(
-      request.pipe(Metric.trackDuration(Metric.tagged(LivenessMetrics.providerLatency, "operation", operation)))
+    prepare.pipe(
+      Effect.zipRight(limiter.withPermit(
+        request.pipe(Metric.trackDuration(Metric.tagged(LivenessMetrics.providerLatency, "operation", operation)))
+      ))
     ).pipe(
       Effect.tap(() => Metric.increment(Metric.tagged(LivenessMetrics.providerAttempts, "operation", operation))),
       Effect.tapError(() => Metric.increment(Metric.tagged(LivenessMetrics.providerAttempts, "operation", operation))),

@@ -17,6 +17,13 @@ export declare namespace LivenessProvider {
     readonly createProcess: (request: CheckInput) => Effect.Effect<LivenessProcess, LivenessError>
     /** One attempt at `GET /processes/v1/{id}`. */
     readonly getProcess: (id: ProcessId) => Effect.Effect<LivenessProcess, LivenessError>
+    /**
+     * Optional work each attempt needs before its request can leave, that is no request to the processes API
+     * (the HTTP adapter: a valid access token, minted if need be). The workflow runs it before it waits for a
+     * quota permit, so the permit is taken right before the request is sent: a token minted inside the permit
+     * would delay that request and bunch it with the next ones, drawing 429s at exactly the tenant's rate.
+     */
+    readonly prepare?: Effect.Effect<void, LivenessError>
   }
 }
 

@@ -203,7 +203,6 @@ export interface ProviderAnswer {
 }
 
 const fromEntry = (entry: Entry, answer: ProviderAnswer): LivenessError => {
-  const detail = answer.description ?? entry.meaning
   const mapping = entry.mapping
   switch (mapping.error) {
     case "InvalidRequest":
@@ -229,7 +228,8 @@ const fromEntry = (entry: Entry, answer: ProviderAnswer): LivenessError => {
         transient: mapping.transient,
         status: answer.status,
         providerCode: entry.code,
-        detail
+        // The documented meaning, not the provider's text: error messages must never carry request data.
+        detail: entry.meaning
       })
   }
 }

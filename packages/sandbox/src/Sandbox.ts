@@ -16,9 +16,9 @@ import { UnicoHttp, type UnicoOptions } from "@liveness/unico-http"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as FiberSet from "effect/FiberSet"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
@@ -118,8 +118,9 @@ const unicoError = (code: string | undefined, description: string | undefined) =
 
 export const start = (options: Options = {}): Effect.Effect<Sandbox, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const runtime = yield* Effect.runtime<never>()
-    const run = Runtime.runPromise(runtime)
+    // Engine work runs in fibers owned by the sandbox's scope: stopping the sandbox interrupts what is still in
+    // flight (a `slow` answer would otherwise keep the process alive for 40 s after the server closed).
+    const run = yield* FiberSet.makeRuntimePromise<never>()
     const credentials = Credentials.generate(options.credentials)
     const engine = yield* ScenarioEngine.make(options.latency === undefined ? {} : { latency: options.latency })
     const faults = Faults.plan(options.faults)

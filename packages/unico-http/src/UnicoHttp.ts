@@ -137,7 +137,8 @@ export const make = (settings: UnicoOptions.Resolved) =>
         const info = ErrorBody.parse(body)
         return UnicoCodes.toError({
           status: response.status,
-          code: info.code,
+          // The generic error shape puts the HTTP status in `code`: that is not a Unico code.
+          code: info.code === String(response.status) ? undefined : info.code,
           description: info.description,
           retryAfterMillis: ErrorBody.retryAfterMillis(response.headers["retry-after"], now),
           processId,
@@ -226,7 +227,9 @@ export const make = (settings: UnicoOptions.Resolved) =>
         call(() => HttpClientRequest.get(`${settings.apiUrl}/processes/v1/${encodeURIComponent(id)}`), id).pipe(
           withApiKeyRedacted,
           Effect.withSpan("UnicoHttp.getProcess")
-        )
+        ),
+      // The token, before the workflow takes a quota permit; `call` then finds it cached.
+      prepare: Effect.asVoid(tokens.get)
     }
 
     const service: UnicoHttp.Service = {
@@ -336,8 +339,11 @@ export const layerConfig: Layer.Layer<
   ConfigError.ConfigError | UnicoConfigError,
   HttpClient.HttpClient
 > = Layer.effectContext(
-  optionsFromConfig.pipe(
-    Effect.flatMap((options) => UnicoOptions.resolve(options, ENV)),
-    Effect.flatMap(make)
-  )
+  Effect.gen(function*() {
+    const options = yield* optionsFromConfig
+    // A key read from UNICO_PRIVATE_KEY_FILE that does not parse is that variable's fault, not UNICO_PRIVATE_KEY's.
+    const fromFile = Option.isNone(yield* Config.option(Config.string(ENV.privateKey)))
+    const resolved = yield* UnicoOptions.resolve(options, fromFile ? { ...ENV, privateKey: ENV.privateKeyFile } : ENV)
+    return yield* make(resolved)
+  })
 )
