@@ -43,7 +43,9 @@ export const parse = (body: string): ErrorInfo => {
 export const retryAfterMillis = (header: string | undefined, now: number): number | undefined => {
   if (header === undefined || header.trim() === "") return undefined
   const seconds = Number(header)
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds * 1000)
+  if (Number.isFinite(seconds)) return seconds >= 0 ? Math.ceil(seconds * 1000) : undefined
+  // An HTTP date names its day and month; Date.parse alone would read "-1" as a year.
+  if (!/[A-Za-z]{3}/.test(header)) return undefined
   const date = Date.parse(header)
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
