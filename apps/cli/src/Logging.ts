@@ -1,19 +1,41 @@
 /**
  * Logs go to standard error, so standard output holds only results (scripts parse it), at the level
- * named by LIVENESS_LOG_LEVEL (default Warning: a person sees only what needs attention).
+ * named by LIVENESS_LOG_LEVEL (any case: `warning`, `Warning`, `WARNING`; default Warning, so a person sees
+ * only what needs attention).
  */
 import * as Config from "effect/Config"
+import * as ConfigError from "effect/ConfigError"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 
+/** By name (`warning`) or label (`WARN`), in any case. */
+const levelOf = (name: string) =>
+  LogLevel.allLevels.find((level) =>
+    [level._tag, level.label].some((known) => known.toLowerCase() === name.toLowerCase())
+  )
+
+export const level = Config.string("LIVENESS_LOG_LEVEL").pipe(
+  Config.withDefault("warning"),
+  Config.mapOrFail((name) => {
+    const found = levelOf(name.trim())
+    return found === undefined
+      ? Either.left(
+        ConfigError.InvalidData(
+          ["LIVENESS_LOG_LEVEL"],
+          `must be one of ${LogLevel.allLevels.map((level) => level._tag.toLowerCase()).join(", ")}`
+        )
+      )
+      : Either.right(found)
+  })
+)
+
 export const layer = Layer.unwrapEffect(
-  Effect.gen(function*() {
-    const level = yield* Config.logLevel("LIVENESS_LOG_LEVEL").pipe(Config.withDefault(LogLevel.Warning))
-    return Layer.merge(
-      Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.prettyLogger({ colors: false }))),
-      Logger.minimumLogLevel(level)
-    )
-  }).pipe(Effect.orDie)
+  Effect.map(level, (minimum) =>
+    Layer.merge(
+      Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger)),
+      Logger.minimumLogLevel(minimum)
+    ))
 )

@@ -20,6 +20,8 @@ const program = Effect.gen(function*() {
 
 NodeRuntime.runMain(program, {
   disableErrorReporting: false,
+  // Logging.ts routes logs to standard error; the pretty logger would print them on standard output.
+  disablePrettyLogger: true,
   teardown: (exit, onExit) =>
     onExit(Exit.isSuccess(exit) && typeof exit.value === "number" ? exit.value : ExitCode.PROVIDER_ERROR)
 })

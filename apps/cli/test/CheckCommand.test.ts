@@ -125,3 +125,25 @@ describe("liveness check: provider configuration", () => {
       expect(err).toContain("LIVENESS_PROVIDER")
     }))
 })
+
+describe("liveness: LIVENESS_LOG_LEVEL", () => {
+  it.live("accepts a level in any case and sends logs to standard error only", () =>
+    Effect.gen(function*() {
+      const path = file("verbose.jwt", Fixtures.sdkPayload())
+      const { code, err, out } = yield* runCli(["check", path, "--json"]).pipe(
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["LIVENESS_LOG_LEVEL", "Info"]])))
+      )
+      expect(code).toBe(ExitCode.LIVE)
+      expect(JSON.parse(out).verdict).toBe("live")
+      expect(err).toContain("liveness process answered")
+    }))
+
+  it.live("an unknown level is a configuration error naming the variable", () =>
+    Effect.gen(function*() {
+      const path = file("loud.jwt", Fixtures.sdkPayload())
+      const { code } = yield* runCli(["check", path]).pipe(
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["LIVENESS_LOG_LEVEL", "loud"]])))
+      )
+      expect(code).not.toBe(ExitCode.LIVE)
+    }))
+})

@@ -4,14 +4,6 @@
  *
  * @since 0.1.0
  */
-import * as Data from "effect/Data"
+import { SettingError } from "@liveness/core"
 
-export class ProviderConfigError extends Data.TaggedError("ProviderConfigError")<{
-  readonly setting: string
-  readonly problem: string
-  readonly fix: string
-}> {
-  override get message() {
-    return `${this.setting}: ${this.problem}. ${this.fix}`
-  }
-}
+export class ProviderConfigError extends SettingError.tagged("ProviderConfigError") {}

@@ -4,15 +4,6 @@
  *
  * @since 0.1.0
  */
-import * as Data from "effect/Data"
+import { SettingError } from "@liveness/core"
 
-export class UnicoConfigError extends Data.TaggedError("UnicoConfigError")<{
-  /** The option or environment variable at fault. */
-  readonly setting: string
-  readonly problem: string
-  readonly fix: string
-}> {
-  override get message() {
-    return `${this.setting}: ${this.problem}. ${this.fix}`
-  }
-}
+export class UnicoConfigError extends SettingError.tagged("UnicoConfigError") {}
