@@ -1,0 +1,51 @@
+/**
+ * The gateway's own metrics, recorded as Effect metrics so `/metrics` renders them with the core's
+ * (`liveness_*`) from one registry. Labels hold route templates, methods and statuses only: never a path with
+ * an id in it, a key or a subject.
+ */
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Metric from "effect/Metric"
+import * as MetricBoundaries from "effect/MetricBoundaries"
+
+/** Answered requests, tagged `route` (template), `method` and `status` (`aborted` when the caller left first). */
+export const httpRequests = Metric.counter("gateway_http_requests_total", {
+  description: "HTTP requests answered by the gateway, by route, method and status",
+  incremental: true
+})
+
+/** Time to answer, tagged `route` and `method`. */
+export const httpDuration = Metric.histogram(
+  "gateway_http_request_duration_seconds",
+  MetricBoundaries.exponential({ start: 0.005, factor: 2, count: 14 }),
+  "Time the gateway took to answer an HTTP request, in seconds"
+)
+
+/** Checks in flight (created, not yet answered by the provider). */
+export const checksInFlight = Metric.gauge("gateway_checks_in_flight", {
+  description: "Liveness checks the gateway is waiting on"
+})
+
+/** Checks whose caller went away before the answer (the capture was spent either way). */
+export const abandonedChecks = Metric.counter("gateway_checks_abandoned_total", {
+  description: "Checks that finished after the caller had disconnected",
+  incremental: true
+})
+
+/** Records one answered request (called from the response's `finish`/`close`). */
+export const recordRequest = (route: string, method: string, status: string, elapsed: Duration.Duration) =>
+  Effect.runSync(
+    Effect.all([
+      Metric.increment(
+        Metric.tagged(Metric.tagged(Metric.tagged(httpRequests, "route", route), "method", method), "status", status)
+      ),
+      Metric.update(
+        Metric.tagged(Metric.tagged(httpDuration, "route", route), "method", method),
+        Duration.toSeconds(elapsed)
+      )
+    ], { discard: true })
+  )
+
+export const setChecksInFlight = (count: number) => Effect.runSync(Metric.set(checksInFlight, count))
+
+export const recordAbandoned = () => Effect.runSync(Metric.increment(abandonedChecks))

@@ -1,0 +1,463 @@
+/**
+ * The gateway's OpenAPI 3.1 document, as a typed object. It lists every route the app serves (a test
+ * checks both directions against the Express router) and the problem table of Problems.ts.
+ */
+import * as Problems from "./Problems.js"
+
+type JsonSchema = { readonly [keyword: string]: unknown }
+
+interface MediaType {
+  readonly schema: JsonSchema
+  readonly example?: unknown
+}
+
+interface Header {
+  readonly description: string
+  readonly schema: JsonSchema
+}
+
+interface Response {
+  readonly description: string
+  readonly headers?: Record<string, Header | Reference>
+  readonly content?: Record<string, MediaType>
+}
+
+interface Reference {
+  readonly $ref: string
+}
+
+interface Parameter {
+  readonly name: string
+  readonly in: "path" | "query" | "header"
+  readonly required: boolean
+  readonly description: string
+  readonly schema: JsonSchema
+}
+
+interface Operation {
+  readonly operationId: string
+  readonly summary: string
+  readonly description?: string
+  readonly tags: ReadonlyArray<string>
+  readonly security?: ReadonlyArray<Record<string, ReadonlyArray<string>>>
+  readonly parameters?: ReadonlyArray<Parameter | Reference>
+  readonly requestBody?: {
+    readonly required: boolean
+    readonly content: Record<string, MediaType>
+  }
+  readonly responses: Record<string, Response | Reference>
+}
+
+export type Method = "get" | "post"
+
+export type PathItem = Partial<Record<Method, Operation>>
+
+export interface Document {
+  readonly openapi: "3.1.0"
+  readonly info: {
+    readonly title: string
+    readonly version: string
+    readonly summary: string
+    readonly description: string
+  }
+  readonly tags: ReadonlyArray<{ readonly name: string; readonly description: string }>
+  readonly paths: Record<string, PathItem>
+  readonly components: {
+    readonly schemas: Record<string, JsonSchema>
+    readonly responses: Record<string, Response>
+    readonly headers: Record<string, Header>
+    readonly parameters: Record<string, Parameter>
+    readonly securitySchemes: Record<
+      string,
+      { readonly type: "http"; readonly scheme: "bearer"; readonly description: string }
+    >
+  }
+}
+
+/** Route templates with their Express spelling, so the app and the document share one list. */
+export const routes = {
+  createProcess: { method: "post", express: "/processes/v1", openapi: "/processes/v1" },
+  getProcess: { method: "get", express: "/processes/v1/:id", openapi: "/processes/v1/{id}" },
+  health: { method: "get", express: "/healthz", openapi: "/healthz" },
+  ready: { method: "get", express: "/readyz", openapi: "/readyz" },
+  metrics: { method: "get", express: "/metrics", openapi: "/metrics" },
+  openapi: { method: "get", express: "/openapi.json", openapi: "/openapi.json" },
+  docs: { method: "get", express: "/docs", openapi: "/docs" },
+  docsAsset: { method: "get", express: "/docs/assets/:file", openapi: "/docs/assets/{file}" }
+} as const satisfies Record<string, { method: Method; express: string; openapi: string }>
+
+/** The swagger-ui files served under /docs/assets (besides the generated `init.js`). */
+export const DOCS_ASSETS = ["swagger-ui.css", "swagger-ui-bundle.js", "favicon-32x32.png", "favicon-16x16.png"] as const
+
+const problemRef = (status: number): Reference => ({ $ref: `#/components/responses/Problem${status}` })
+
+const statusesOf = (types: ReadonlyArray<Problems.ProblemType>) => [...new Set(types.map((type) => type.status))]
+
+const problemTable = [
+  "| status | `type` | `code` | when |",
+  "|---|---|---|---|",
+  ...Problems.all.map((type) =>
+    `| ${type.status} | \`${Problems.uri(type)}\` | \`${type.code}\` | ${type.when.replace(/\|/g, "\\|")} |`
+  )
+].join("\n")
+
+/** The problem responses, one per status, each listing its types. */
+const problemResponses: Record<string, Response> = Object.fromEntries(
+  statusesOf(Problems.all).map((status) => {
+    const types = Problems.all.filter((type) => type.status === status)
+    const headers: Record<string, Reference> = { "X-Request-Id": { $ref: "#/components/headers/X-Request-Id" } }
+    if (status === 429) headers["Retry-After"] = { $ref: "#/components/headers/Retry-After" }
+    if (status === 401) headers["WWW-Authenticate"] = { $ref: "#/components/headers/WWW-Authenticate" }
+    return [`Problem${status}`, {
+      description: types.map((type) => `\`${type.slug}\`: ${type.title}.`).join(" "),
+      headers,
+      content: {
+        [Problems.CONTENT_TYPE]: {
+          schema: { $ref: "#/components/schemas/Problem" },
+          example: Problems.make(types[0], "3f2c9a8e-5d7b-4c1e-9f0a-2b6d8e4c7a15", types[0].title)
+        }
+      }
+    }]
+  })
+)
+
+const commonHeaders: Record<string, Reference> = {
+  "X-Request-Id": { $ref: "#/components/headers/X-Request-Id" },
+  "X-Liveness-Provider": { $ref: "#/components/headers/X-Liveness-Provider" },
+  "X-Liveness-Simulated": { $ref: "#/components/headers/X-Liveness-Simulated" }
+}
+
+const limitedHeaders: Record<string, Reference> = {
+  ...commonHeaders,
+  RateLimit: { $ref: "#/components/headers/RateLimit" },
+  "RateLimit-Policy": { $ref: "#/components/headers/RateLimit-Policy" }
+}
+
+const gatewayKey = [{ gatewayKey: [] }]
+
+const processResponses = (extra: ReadonlyArray<Problems.ProblemType>): Record<string, Response | Reference> => {
+  const types = [
+    ...Problems.livenessErrorTypes,
+    Problems.types.unauthorized,
+    Problems.types.gatewayRateLimited,
+    Problems.types.internal,
+    ...extra
+  ]
+  return {
+    "200": {
+      description: "The process, as Unico returns it, with the derived `verdict`.",
+      headers: limitedHeaders,
+      content: {
+        "application/json": {
+          schema: { $ref: "#/components/schemas/ProcessResult" },
+          example: { id: "80371b2a-3ac7-432e-866d-57fe37896ac6", status: 3, liveness: 1, verdict: "live" }
+        }
+      }
+    },
+    ...Object.fromEntries(statusesOf(types).sort().map((status) => [String(status), problemRef(status)]))
+  }
+}
+
+const text = (description: string, contentType: string, schema: JsonSchema = { type: "string" }): Response => ({
+  description,
+  headers: commonHeaders,
+  content: { [contentType]: { schema } }
+})
+
+export const document: Document = {
+  openapi: "3.1.0",
+  info: {
+    title: "Liveness gateway",
+    version: "0.1.0",
+    summary: "Unico IDCloud's liveness contract for internal callers, with retries, quota, logging and safety.",
+    description: [
+      "`POST /processes/v1` takes Unico's request body and answers Unico's `{id, status, liveness}` plus a",
+      "`verdict`, so code written against Unico's documentation can point here. Callers authenticate with",
+      "their own gateway key (`Authorization: Bearer <key>`), never Unico's credentials.",
+      "",
+      "Every error is `application/problem+json` with `type`, `title`, `status`, `detail`, `code`,",
+      "`requestId` and, where Unico gave one, `providerCode`:",
+      "",
+      problemTable,
+      "",
+      "When the gateway runs on a simulated provider (the embedded sandbox or the fake), every response carries",
+      "`X-Liveness-Provider` and `X-Liveness-Simulated: true`."
+    ].join("\n")
+  },
+  tags: [
+    { name: "processes", description: "Liveness checks (Unico's contract)" },
+    { name: "operations", description: "Health, readiness, metrics and documentation" }
+  ],
+  paths: {
+    [routes.createProcess.openapi]: {
+      post: {
+        operationId: "createProcess",
+        summary: "Run a liveness check",
+        description:
+          "Validates the body, calls the provider under the retry policy (a capture is never billed twice) and " +
+          "one deadline, and answers the process with its verdict. A process that ended without a decision " +
+          "(status 4 or 5) is still a 200: its verdict is `retry-capture`.",
+        tags: ["processes"],
+        security: gatewayKey,
+        requestBody: {
+          required: true,
+          content: {
+            "application/json": {
+              schema: { $ref: "#/components/schemas/CreateProcessRequest" },
+              example: {
+                subject: {
+                  code: "12345678909",
+                  name: "Luke Skywalker",
+                  email: "luke@example.com",
+                  phone: "551972557070"
+                },
+                subsidiaryId: "60837cd3-ed3c-4038-ad7c-0a85ad64b03a",
+                imageBase64: "eyJhbGciOiJub25lIn0.eyJpc3MiOiJsaXZlbmVzcy1mYWtlIn0.c2ln"
+              }
+            }
+          }
+        },
+        responses: processResponses([
+          Problems.types.malformedJson,
+          Problems.types.payloadTooLarge,
+          Problems.types.unsupportedMediaType
+        ])
+      }
+    },
+    [routes.getProcess.openapi]: {
+      get: {
+        operationId: "getProcess",
+        summary: "Read a process back",
+        tags: ["processes"],
+        security: gatewayKey,
+        parameters: [{ $ref: "#/components/parameters/ProcessId" }],
+        responses: processResponses([])
+      }
+    },
+    [routes.health.openapi]: {
+      get: {
+        operationId: "health",
+        summary: "Liveness of the gateway process",
+        tags: ["operations"],
+        responses: {
+          "200": {
+            description: "The process is up.",
+            headers: commonHeaders,
+            content: {
+              "application/json": {
+                schema: {
+                  type: "object",
+                  required: ["status"],
+                  properties: { status: { const: "ok" } }
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    [routes.ready.openapi]: {
+      get: {
+        operationId: "ready",
+        summary: "Readiness: the provider can answer",
+        description: "Runs the provider's probe: a token can be minted (unico, sandbox); the fake is always ready.",
+        tags: ["operations"],
+        responses: {
+          "200": {
+            description: "Ready.",
+            headers: commonHeaders,
+            content: {
+              "application/json": {
+                schema: {
+                  type: "object",
+                  required: ["status", "provider", "simulated"],
+                  properties: {
+                    status: { const: "ready" },
+                    provider: { $ref: "#/components/schemas/ProviderKind" },
+                    simulated: { type: "boolean" }
+                  }
+                }
+              }
+            }
+          },
+          "503": problemRef(503)
+        }
+      }
+    },
+    [routes.metrics.openapi]: {
+      get: {
+        operationId: "metrics",
+        summary: "Prometheus metrics",
+        description: "Requests by route and status, checks by verdict and error, upstream latency, retries, token " +
+          "mints (text exposition format 0.0.4).",
+        tags: ["operations"],
+        responses: { "200": text("Prometheus text.", "text/plain") }
+      }
+    },
+    [routes.openapi.openapi]: {
+      get: {
+        operationId: "openapi",
+        summary: "This document",
+        tags: ["operations"],
+        responses: { "200": text("The OpenAPI 3.1 document.", "application/json", { type: "object" }) }
+      }
+    },
+    [routes.docs.openapi]: {
+      get: {
+        operationId: "docs",
+        summary: "Interactive documentation (Swagger UI, served locally)",
+        tags: ["operations"],
+        responses: { "200": text("An HTML page rendering /openapi.json.", "text/html") }
+      }
+    },
+    [routes.docsAsset.openapi]: {
+      get: {
+        operationId: "docsAsset",
+        summary: "A static asset of the documentation page",
+        tags: ["operations"],
+        parameters: [{
+          name: "file",
+          in: "path",
+          required: true,
+          description: "The asset's file name.",
+          schema: { type: "string", enum: ["init.js", ...DOCS_ASSETS] }
+        }],
+        responses: {
+          "200": text("The file.", "application/octet-stream", {
+            type: "string",
+            contentMediaType: "application/octet-stream"
+          }),
+          "404": problemRef(404)
+        }
+      }
+    }
+  },
+  components: {
+    schemas: {
+      CreateProcessRequest: {
+        type: "object",
+        description: "Unico's `POST /processes/v1` body.",
+        required: ["imageBase64"],
+        properties: {
+          subject: { $ref: "#/components/schemas/Subject" },
+          subsidiaryId: {
+            type: "string",
+            format: "uuid",
+            description: "The branch; needed only when the service account has several."
+          },
+          imageBase64: {
+            type: "string",
+            description:
+              "The SDK's encrypted payload (a compact JWT, single use, valid 10 minutes) or a base64 JPEG, " +
+              "PNG or WebP of at most 800 KB and at least 640x480. Never logged.",
+            minLength: 1
+          }
+        }
+      },
+      Subject: {
+        type: "object",
+        required: ["code", "name"],
+        properties: {
+          code: { type: "string", pattern: "^\\d{11}$", description: "CPF, 11 digits, valid check digits." },
+          name: { type: "string", minLength: 1, maxLength: 200, description: "No leading, trailing or double spaces." },
+          email: { type: "string", format: "email", maxLength: 254 },
+          phone: { type: "string", pattern: "^\\d{10,13}$" }
+        }
+      },
+      ProcessResult: {
+        type: "object",
+        required: ["id", "status", "verdict"],
+        properties: {
+          id: { type: "string", description: "The process id (a UUID at Unico)." },
+          status: {
+            type: "integer",
+            description: "1 processing, 2 divergence, 3 finished, 4 canceled, 5 processing error."
+          },
+          liveness: { type: "integer", description: "With status 3: 1 live, 2 not live." },
+          verdict: { $ref: "#/components/schemas/Verdict" }
+        }
+      },
+      Verdict: {
+        type: "string",
+        enum: ["live", "not-live", "retry-capture", "pending", "unexpected"],
+        description: "`live` (3/1), `not-live` (3/2), `retry-capture` (4 or 5: ask for a new capture), `pending` " +
+          "(1 or 2), `unexpected` (a value this gateway does not know)."
+      },
+      ProviderKind: { type: "string", enum: ["unico", "sandbox", "fake"] },
+      Problem: {
+        type: "object",
+        description: "RFC 9457 problem details.",
+        required: ["type", "title", "status", "detail", "code", "requestId"],
+        properties: {
+          type: { type: "string", format: "uri", enum: Problems.all.map(Problems.uri) },
+          title: { type: "string" },
+          status: { type: "integer" },
+          detail: { type: "string" },
+          code: { type: "string", enum: [...new Set(Problems.all.map((type) => type.code))] },
+          requestId: { type: "string" },
+          providerCode: { type: "string", description: "Unico's code, when it gave one (e.g. 20506, 1.2.5)." },
+          errors: {
+            type: "array",
+            description: "`invalid-request`: each field and what is wrong with it.",
+            items: {
+              type: "object",
+              required: ["field", "message"],
+              properties: { field: { type: "string" }, message: { type: "string" } }
+            }
+          },
+          reason: {
+            type: "string",
+            description:
+              "`payload-rejected`: format, size, resolution, invalid-image, expired, reused or security-bundle."
+          },
+          mayHaveBeenProcessed: {
+            type: "boolean",
+            description: "`provider-unavailable`: whether the capture may have reached the provider."
+          },
+          retryAfterSeconds: { type: "integer", description: "`rate-limited`: as in `Retry-After`." }
+        }
+      }
+    },
+    responses: problemResponses,
+    headers: {
+      "X-Request-Id": {
+        description: "The request id: the caller's, if it matched ^[A-Za-z0-9._:-]{1,128}$, else a generated UUID.",
+        schema: { type: "string" }
+      },
+      "X-Liveness-Provider": {
+        description: "Present when the provider is simulated: sandbox or fake.",
+        schema: { $ref: "#/components/schemas/ProviderKind" }
+      },
+      "X-Liveness-Simulated": {
+        description: "`true` when the answer comes from a simulated provider (never a real check).",
+        schema: { type: "string", const: "true" }
+      },
+      RateLimit: {
+        description: "The caller key's remaining quota (IETF draft 8).",
+        schema: { type: "string" }
+      },
+      "RateLimit-Policy": {
+        description: "The quota per caller key (IETF draft 8): `GATEWAY_RATE_LIMIT` requests per 60 s.",
+        schema: { type: "string" }
+      },
+      "Retry-After": { description: "Seconds to wait before trying again.", schema: { type: "integer" } },
+      "WWW-Authenticate": { description: "`Bearer`", schema: { type: "string" } }
+    },
+    parameters: {
+      ProcessId: {
+        name: "id",
+        in: "path",
+        required: true,
+        description: "The process id returned by `POST /processes/v1`.",
+        schema: { type: "string", format: "uuid" }
+      }
+    },
+    securitySchemes: {
+      gatewayKey: {
+        type: "http",
+        scheme: "bearer",
+        description: "A key from GATEWAY_API_KEYS. Not required when the gateway runs without keys (development)."
+      }
+    }
+  }
+}

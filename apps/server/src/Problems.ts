@@ -1,0 +1,279 @@
+/**
+ * Every error the gateway answers, as `application/problem+json` (RFC 9457). One table drives the
+ * responses, the OpenAPI document and the README, so they cannot disagree.
+ */
+import type { LivenessError } from "@liveness/core"
+
+export const PROBLEM_BASE = "https://liveness.dev/problems/"
+
+export const CONTENT_TYPE = "application/problem+json"
+
+export interface ProblemType {
+  /** The last part of the `type` URI. */
+  readonly slug: string
+  readonly status: number
+  /** The `code` field: the core's error code for provider errors, the gateway's own otherwise. */
+  readonly code: string
+  readonly title: string
+  /** When it happens, for the README and the OpenAPI document. */
+  readonly when: string
+}
+
+const row = (slug: string, status: number, code: string, title: string, when: string): ProblemType => ({
+  slug,
+  status,
+  code,
+  title,
+  when
+})
+
+/** The table, by key. */
+export const types = {
+  invalidRequest: row(
+    "invalid-request",
+    400,
+    "invalid_request",
+    "Invalid request",
+    "The body (or the process id) failed validation: `errors` lists each field and what is wrong. Also used when Unico refuses a field (`providerCode`)."
+  ),
+  malformedJson: row("malformed-json", 400, "malformed_json", "Malformed JSON", "The body is not valid JSON."),
+  unauthorized: row(
+    "unauthorized",
+    401,
+    "unauthorized",
+    "Missing or invalid gateway key",
+    "No `Authorization: Bearer <key>` header, or a key that is not in `GATEWAY_API_KEYS`."
+  ),
+  processNotFound: row(
+    "process-not-found",
+    404,
+    "process_not_found",
+    "Process not found",
+    "`GET /processes/v1/{id}`: no process with that id (or it is gone)."
+  ),
+  notFound: row("not-found", 404, "not_found", "Not found", "No such route."),
+  payloadTooLarge: row(
+    "payload-too-large",
+    413,
+    "payload_too_large",
+    "Payload too large",
+    "The body is larger than `BODY_LIMIT`."
+  ),
+  unsupportedMediaType: row(
+    "unsupported-media-type",
+    415,
+    "unsupported_media_type",
+    "Unsupported media type",
+    "The body is not `application/json` (or its charset or encoding is not supported)."
+  ),
+  payloadRejected: row(
+    "payload-rejected",
+    422,
+    "payload_rejected",
+    "Selfie payload rejected",
+    "The provider refused the selfie: format, size, resolution, unreadable image, expired or reused SDK payload (`reason`, `providerCode`). Ask for a new capture."
+  ),
+  rateLimited: row(
+    "rate-limited",
+    429,
+    "rate_limited",
+    "Provider rate limit reached",
+    "The tenant's quota at the provider is exhausted after the gateway's retries. `Retry-After` gives the seconds to wait."
+  ),
+  gatewayRateLimited: row(
+    "gateway-rate-limited",
+    429,
+    "gateway_rate_limited",
+    "Gateway rate limit reached",
+    "This caller key sent more than `GATEWAY_RATE_LIMIT` requests in a minute. `Retry-After` and the `RateLimit` headers say when to come back."
+  ),
+  internal: row(
+    "internal",
+    500,
+    "internal_error",
+    "Internal error",
+    "A bug in the gateway. Nothing about it is sent back."
+  ),
+  authenticationFailed: row(
+    "provider-authentication-failed",
+    502,
+    "authentication_failed",
+    "Provider refused the gateway's credentials",
+    "Unico refused the gateway's own credentials (token endpoint, `1.x.x` codes). Not the caller's fault: the gateway logs the Unico code and a hint for operators."
+  ),
+  accessDenied: row(
+    "provider-access-denied",
+    502,
+    "access_denied",
+    "Provider denied the gateway access",
+    "Unico refused the gateway's API key (for instance 30017: no Liveness capability). Not the caller's fault: logged for operators."
+  ),
+  outcomeUnknown: row(
+    "outcome-unknown",
+    502,
+    "outcome_unknown",
+    "Outcome unknown",
+    "The provider may have processed the capture but its answer was lost. Ask the user for a new capture."
+  ),
+  unexpectedResponse: row(
+    "unexpected-response",
+    502,
+    "unexpected_response",
+    "Unexpected provider response",
+    "The provider answered something the gateway could not read."
+  ),
+  providerUnavailable: row(
+    "provider-unavailable",
+    503,
+    "provider_unavailable",
+    "Provider unavailable",
+    "The provider failed or could not be reached, after the retries that were safe. `mayHaveBeenProcessed` says whether the capture may have been billed."
+  ),
+  notReady: row(
+    "not-ready",
+    503,
+    "not_ready",
+    "Not ready",
+    "`GET /readyz`: the provider cannot answer now (no token could be minted, or it is unreachable)."
+  ),
+  deadlineExceeded: row(
+    "deadline-exceeded",
+    504,
+    "deadline_exceeded",
+    "Deadline exceeded",
+    "The check did not finish within the deadline (`LIVENESS_DEADLINE_MS`, 30 s by default). If a request had been sent, its outcome is unknown."
+  )
+} as const satisfies Record<string, ProblemType>
+
+export type ProblemKey = keyof typeof types
+
+/** The table in a stable order (by status, then slug). */
+export const all: ReadonlyArray<ProblemType> = Object.values(types).slice().sort((a, b) =>
+  a.status - b.status || a.slug.localeCompare(b.slug)
+)
+
+export const uri = (type: ProblemType) => `${PROBLEM_BASE}${type.slug}`
+
+export interface Problem {
+  readonly type: string
+  readonly title: string
+  readonly status: number
+  readonly detail: string
+  readonly code: string
+  readonly requestId: string
+  readonly providerCode?: string
+  readonly [extension: string]: unknown
+}
+
+/** A problem body of a type. */
+export const make = (
+  type: ProblemType,
+  requestId: string,
+  detail: string,
+  extensions: Record<string, unknown> = {}
+): Problem => ({
+  type: uri(type),
+  title: type.title,
+  status: type.status,
+  detail,
+  code: type.code,
+  requestId,
+  ...extensions
+})
+
+/** What the gateway does with a domain error: the body, extra headers, and a log for operators if needed. */
+export interface Mapped {
+  readonly problem: Problem
+  readonly headers: Record<string, string>
+  /** An error-level server-side log (our own credentials refused): never shown to the caller. */
+  readonly operatorLog?: { readonly message: string; readonly providerCode: string | undefined }
+}
+
+const providerCode = (code: string | undefined) => code === undefined ? {} : { providerCode: code }
+
+/** Maps each error of the core's union; the switch is exhaustive, so a new error fails to compile here. */
+export const fromLivenessError = (error: LivenessError, requestId: string): Mapped => {
+  switch (error._tag) {
+    case "InvalidRequest":
+      return {
+        problem: make(types.invalidRequest, requestId, error.message, {
+          ...providerCode(error.providerCode),
+          errors: error.issues.map((issue) => ({ field: issue.field, message: issue.message }))
+        }),
+        headers: {}
+      }
+    case "PayloadRejected":
+      return {
+        problem: make(types.payloadRejected, requestId, error.message, {
+          providerCode: error.providerCode,
+          reason: error.reason
+        }),
+        headers: {}
+      }
+    case "AuthenticationFailed":
+      return {
+        problem: make(
+          types.authenticationFailed,
+          requestId,
+          "The provider refused the gateway's own credentials. This is not a problem with the request; operators have been alerted.",
+          providerCode(error.providerCode)
+        ),
+        headers: {},
+        operatorLog: { message: error.message, providerCode: error.providerCode }
+      }
+    case "AccessDenied":
+      return {
+        problem: make(
+          types.accessDenied,
+          requestId,
+          "The provider denied the gateway access. This is not a problem with the request; operators have been alerted.",
+          providerCode(error.providerCode)
+        ),
+        headers: {},
+        operatorLog: {
+          message: `${error.message}. Hint: the gateway's UNICO_API_KEY must have the Liveness capability`,
+          providerCode: error.providerCode
+        }
+      }
+    case "RateLimited": {
+      const seconds = error.retryAfterMillis === undefined ? 1 : Math.max(1, Math.ceil(error.retryAfterMillis / 1000))
+      return {
+        problem: make(types.rateLimited, requestId, error.message, { retryAfterSeconds: seconds }),
+        headers: { "Retry-After": String(seconds) }
+      }
+    }
+    case "ProviderUnavailable":
+      return {
+        problem: make(types.providerUnavailable, requestId, error.message, {
+          ...providerCode(error.providerCode),
+          mayHaveBeenProcessed: error.mayHaveBeenProcessed
+        }),
+        headers: {}
+      }
+    case "OutcomeUnknown":
+      return { problem: make(types.outcomeUnknown, requestId, error.message), headers: {} }
+    case "DeadlineExceeded":
+      return { problem: make(types.deadlineExceeded, requestId, error.message), headers: {} }
+    case "ProcessNotFound":
+      return { problem: make(types.processNotFound, requestId, error.message), headers: {} }
+    case "UnexpectedResponse":
+      return {
+        problem: make(types.unexpectedResponse, requestId, error.message, providerCode(error.providerCode)),
+        headers: {}
+      }
+  }
+}
+
+/** The problem types a domain error can map to (for the OpenAPI document). */
+export const livenessErrorTypes: ReadonlyArray<ProblemType> = [
+  types.invalidRequest,
+  types.payloadRejected,
+  types.authenticationFailed,
+  types.accessDenied,
+  types.rateLimited,
+  types.providerUnavailable,
+  types.outcomeUnknown,
+  types.deadlineExceeded,
+  types.processNotFound,
+  types.unexpectedResponse
+]

@@ -1,0 +1,176 @@
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { Validator } from "@seriousme/openapi-schema-validator"
+import { generateKeyPairSync } from "node:crypto"
+import { OpenApi, Problems } from "../src/index.js"
+import { closedPort, expectProblem, postJson, seedBody, startGateway, type TestGateway } from "./support.js"
+
+describe("health, readiness, metrics (fake)", () => {
+  let gw: TestGateway
+  beforeAll(async () => {
+    gw = await startGateway({ LIVENESS_PROVIDER: "fake" })
+  })
+  afterAll(() => gw.close())
+
+  it("/healthz and /readyz answer 200, marked as simulated", async () => {
+    const health = await fetch(`${gw.url}/healthz`)
+    expect(await health.json()).toEqual({ status: "ok" })
+    expect(health.headers.get("x-liveness-simulated")).toBe("true")
+    const ready = await fetch(`${gw.url}/readyz`)
+    expect(ready.status).toBe(200)
+    expect(await ready.json()).toEqual({ status: "ready", provider: "fake", simulated: true })
+  })
+
+  it("/metrics renders the gateway's and the core's Effect metrics as Prometheus text", async () => {
+    expect((await postJson(gw.url, seedBody())).status).toBe(200)
+    expect((await postJson(gw.url, seedBody({ code: "00000000515" }))).status).toBe(422)
+    expect((await postJson(gw.url, seedBody({ code: "00000000434" }))).status).toBe(200)
+
+    const response = await fetch(`${gw.url}/metrics`)
+    expect(response.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8")
+    const text = await response.text()
+    const has = (pattern: RegExp) => expect(text).toMatch(pattern)
+
+    has(/^# HELP liveness_checks_total Liveness checks that produced a verdict, by verdict$/m)
+    has(/^# TYPE liveness_checks_total counter$/m)
+    has(/^liveness_checks_total\{verdict="live"\} [1-9]\d*$/m)
+    has(/^liveness_check_errors_total\{error="PayloadRejected",operation="createProcess"\} [1-9]\d*$/m)
+    has(/^liveness_retries_total\{operation="createProcess",reason="ambiguous"\} [1-9]\d*$/m)
+    has(/^# TYPE liveness_provider_request_duration_seconds histogram$/m)
+    has(/^liveness_provider_request_duration_seconds_bucket\{operation="createProcess",le="0\.005"\} \d+$/m)
+    has(/^liveness_provider_request_duration_seconds_bucket\{operation="createProcess",le="\+Inf"\} [1-9]\d*$/m)
+    has(/^liveness_provider_request_duration_seconds_sum\{operation="createProcess"\} [\d.e-]+$/m)
+    has(/^liveness_provider_request_duration_seconds_count\{operation="createProcess"\} [1-9]\d*$/m)
+    has(/^# TYPE gateway_http_requests_total counter$/m)
+    has(/^gateway_http_requests_total\{method="POST",route="\/processes\/v1",status="200"\} [1-9]\d*$/m)
+    has(/^gateway_http_requests_total\{method="POST",route="\/processes\/v1",status="422"\} [1-9]\d*$/m)
+    has(/^# TYPE gateway_http_request_duration_seconds histogram$/m)
+    has(/^# TYPE gateway_checks_in_flight gauge$/m)
+    has(/^gateway_checks_in_flight 0$/m)
+    // Each name has exactly one HELP and one TYPE.
+    const types = text.match(/^# TYPE (\S+)/gm) ?? []
+    expect(new Set(types).size).toBe(types.length)
+    // Buckets are cumulative.
+    const buckets = [
+      ...text.matchAll(/^liveness_checks?_duration_seconds_bucket\{operation="createProcess",le="[^"]+"\} (\d+)$/gm)
+    ]
+      .map((match) => Number(match[1]))
+    expect(buckets.length).toBeGreaterThan(2)
+    expect([...buckets].sort((a, b) => a - b)).toEqual(buckets)
+    // No subject, payload or process id in any label.
+    expect(text).not.toMatch(/12345678909|[0-9a-f]{8}-[0-9a-f]{4}-/)
+  })
+})
+
+describe("readiness with a provider that cannot be reached", () => {
+  let gw: TestGateway
+  beforeAll(async () => {
+    const port = await closedPort()
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 })
+    gw = await startGateway({
+      LIVENESS_PROVIDER: "unico",
+      UNICO_ISSUER: "gateway-test@tenant.iam.acesso.io",
+      UNICO_PRIVATE_KEY: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+      UNICO_API_KEY: "not-a-real-api-key",
+      UNICO_AUTH_URL: `http://127.0.0.1:${port}`,
+      UNICO_API_URL: `http://127.0.0.1:${port}`
+    }, { readyTimeout: 3000 })
+  })
+  afterAll(() => gw.close())
+
+  it("/healthz is 200 but /readyz is a 503 not-ready problem", async () => {
+    expect((await fetch(`${gw.url}/healthz`)).status).toBe(200)
+    const response = await fetch(`${gw.url}/readyz`)
+    const problem = await expectProblem(response, 503, "not-ready")
+    expect(problem.detail).toMatch(/unico/)
+    const log = gw.logs.find((line) => line.msg !== "request completed" && String(line.msg).startsWith("not ready"))
+    expect(log).toMatchObject({ level: "warn", provider: "unico" })
+  })
+
+  it("the real provider is not marked as simulated", async () => {
+    const response = await fetch(`${gw.url}/healthz`)
+    expect(response.headers.get("x-liveness-simulated")).toBeNull()
+    expect(response.headers.get("x-liveness-provider")).toBeNull()
+  })
+})
+
+describe("the OpenAPI document and /docs", () => {
+  let gw: TestGateway
+  beforeAll(async () => {
+    gw = await startGateway({ LIVENESS_PROVIDER: "fake" })
+  })
+  afterAll(() => gw.close())
+
+  it("/openapi.json is a valid OpenAPI 3.1 document whose references all resolve", async () => {
+    const document = (await (await fetch(`${gw.url}/openapi.json`)).json()) as Record<string, unknown>
+    expect(document.openapi).toBe("3.1.0")
+    const validator = new Validator()
+    const result = await validator.validate(document)
+    expect(result.errors).toBeUndefined()
+    expect(result.valid).toBe(true)
+    expect(validator.version).toBe("3.1")
+    const resolved = JSON.stringify(validator.resolveRefs())
+    expect(resolved).not.toMatch(/"\$ref"/)
+  })
+
+  it("lists exactly the routes the app serves", () => {
+    const served = new Set<string>()
+    const stack = (gw.gateway.app as unknown as {
+      router: { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> }
+    }).router.stack
+    for (const layer of stack) {
+      if (layer.route === undefined) continue
+      for (const method of Object.keys(layer.route.methods)) {
+        served.add(`${method} ${layer.route.path.replace(/:(\w+)/g, "{$1}")}`)
+      }
+    }
+    const documented = new Set<string>()
+    for (const [path, item] of Object.entries(OpenApi.document.paths)) {
+      for (const method of Object.keys(item)) documented.add(`${method} ${path}`)
+    }
+    expect([...served].sort()).toEqual([...documented].sort())
+  })
+
+  it("every documented route answers (not the unknown-route 404)", async () => {
+    for (const [path, item] of Object.entries(OpenApi.document.paths)) {
+      for (const method of Object.keys(item)) {
+        const concrete = path
+          .replace("{id}", "80371b2a-3ac7-432e-866d-57fe37896ac6")
+          .replace("{file}", "swagger-ui.css")
+        const response = await fetch(`${gw.url}${concrete}`, {
+          method: method.toUpperCase(),
+          ...(method === "post" ? { headers: { "content-type": "application/json" }, body: "{}" } : {})
+        })
+        const text = await response.text()
+        const unknownRoute = response.headers.get("content-type")?.startsWith(Problems.CONTENT_TYPE) === true &&
+          (JSON.parse(text) as { type: string }).type === Problems.uri(Problems.types.notFound)
+        expect(unknownRoute, `${method} ${path}`).toBe(false)
+      }
+    }
+  })
+
+  it("documents every problem type, with the same table as the README", async () => {
+    const { readFile } = await import("node:fs/promises")
+    const readme = await readFile(new URL("../README.md", import.meta.url), "utf8")
+    for (const type of Problems.all) {
+      expect(OpenApi.document.info.description).toContain(Problems.uri(type))
+      expect(readme).toContain(`| ${type.status} | \`${Problems.uri(type)}\` | \`${type.code}\` |`)
+    }
+  })
+
+  it("/docs is a Swagger UI page whose assets come from this server", async () => {
+    const page = await fetch(`${gw.url}/docs`)
+    expect(page.headers.get("content-type")).toMatch(/^text\/html/)
+    const html = await page.text()
+    const sources = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1])
+    expect(sources.length).toBeGreaterThan(2)
+    for (const source of sources) {
+      expect(source).toMatch(/^\/docs\/assets\//)
+      const asset = await fetch(`${gw.url}${source}`)
+      expect(asset.status, source).toBe(200)
+      expect((await asset.arrayBuffer()).byteLength).toBeGreaterThan(100)
+    }
+    const init = await (await fetch(`${gw.url}/docs/assets/init.js`)).text()
+    expect(init).toContain("\"/openapi.json\"")
+    expect(init).toContain("validatorUrl: null")
+  })
+})

@@ -1,0 +1,206 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Fixtures } from "@liveness/fake"
+import { type ChildProcess, spawn } from "node:child_process"
+import { connect } from "node:net"
+import { fileURLToPath } from "node:url"
+import { start, StartupError } from "../src/index.js"
+import { expectProblem, postJson, seedBody, startGateway } from "./support.js"
+
+const startFails = async (env: Record<string, string>) => {
+  const error = await start({
+    env: { PORT: "0", LOG_LEVEL: "silent", ...env },
+    logDestination: { write: () => undefined }
+  }).then(
+    async (gateway) => {
+      await gateway.close()
+      throw new Error("the gateway started")
+    },
+    (error: unknown) => error
+  )
+  expect(error).toBeInstanceOf(StartupError)
+  const message = (error as StartupError).message
+  expect(message).not.toMatch(/\n\s+at /)
+  return message
+}
+
+describe("start-up refuses bad configuration with a readable message", () => {
+  it("production refuses the fake and the sandbox unless LIVENESS_ALLOW_FAKE=true", async () => {
+    for (const provider of ["fake", "sandbox"]) {
+      const message = await startFails({
+        NODE_ENV: "production",
+        LIVENESS_PROVIDER: provider,
+        GATEWAY_API_KEYS: "k"
+      })
+      expect(message).toContain("LIVENESS_ALLOW_FAKE")
+    }
+  })
+
+  it("production refuses to start without GATEWAY_API_KEYS", async () => {
+    const message = await startFails({ NODE_ENV: "production", LIVENESS_PROVIDER: "fake", LIVENESS_ALLOW_FAKE: "true" })
+    expect(message).toMatch(/^GATEWAY_API_KEYS: is not set, with NODE_ENV=production/)
+  })
+
+  it("names the setting that is wrong", async () => {
+    expect(await startFails({ PORT: "eighty" })).toMatch(/PORT/)
+    expect(await startFails({ BODY_LIMIT: "lots" })).toMatch(/^BODY_LIMIT/)
+    expect(await startFails({ CORS_ORIGINS: "*" })).toMatch(/^CORS_ORIGINS/)
+    expect(await startFails({ LOG_LEVEL: "loud" })).toMatch(/^LOG_LEVEL/)
+    expect(await startFails({ LIVENESS_PROVIDER: "mock" })).toMatch(/^LIVENESS_PROVIDER/)
+    expect(await startFails({ LIVENESS_PROVIDER: "unico", UNICO_API_KEY: "k" })).toMatch(/^UNICO_/)
+    expect(await startFails({ LIVENESS_PROVIDER: "fake", LIVENESS_DEADLINE_MS: "soon" })).toMatch(
+      /LIVENESS_DEADLINE_MS/
+    )
+  })
+
+  it("a port that is taken is a readable error too", async () => {
+    const gw = await startGateway({ LIVENESS_PROVIDER: "fake" })
+    try {
+      expect(await startFails({ LIVENESS_PROVIDER: "fake", PORT: String(gw.gateway.port) })).toMatch(
+        /^cannot listen on 127\.0\.0\.1:\d+/
+      )
+    } finally {
+      await gw.close()
+    }
+  })
+
+  it("production with the fake allowed and keys set: runs, says it is simulated, requires a key", async () => {
+    const gw = await startGateway({
+      NODE_ENV: "production",
+      LIVENESS_PROVIDER: "fake",
+      LIVENESS_ALLOW_FAKE: "true",
+      GATEWAY_API_KEYS: "production-test-key"
+    })
+    try {
+      const response = await postJson(gw.url, seedBody(), { authorization: "Bearer production-test-key" })
+      expect(response.status).toBe(200)
+      expect(response.headers.get("x-liveness-provider")).toBe("fake")
+      expect(response.headers.get("x-liveness-simulated")).toBe("true")
+      const refused = await postJson(gw.url, seedBody())
+      expect(refused.headers.get("x-liveness-simulated")).toBe("true")
+      await expectProblem(refused, 401, "unauthorized")
+    } finally {
+      await gw.close()
+    }
+  })
+})
+
+// The gateway as a process: src/main.ts under tsx (dist/main.js is the same code, built).
+const serverDir = fileURLToPath(new URL("..", import.meta.url))
+
+interface Spawned {
+  readonly child: ChildProcess
+  readonly stdout: () => string
+  readonly stderr: () => string
+  readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+}
+
+const spawnGateway = (env: Record<string, string>): Spawned => {
+  const child = spawn(process.execPath, ["--conditions=@liveness/source", "--import", "tsx", "src/main.ts"], {
+    cwd: serverDir,
+    env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  let out = ""
+  let err = ""
+  child.stdout!.on("data", (chunk: Buffer) => void (out += chunk.toString("utf8")))
+  child.stderr!.on("data", (chunk: Buffer) => void (err += chunk.toString("utf8")))
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal }))
+  )
+  return { child, stdout: () => out, stderr: () => err, exit }
+}
+
+const listening = async (spawned: Spawned): Promise<string> => {
+  const deadline = Date.now() + 45_000
+  while (Date.now() < deadline) {
+    const line = spawned.stdout().split("\n").find((text) => text.includes("\"url\""))
+    if (line !== undefined) return (JSON.parse(line) as { url: string }).url
+    if (spawned.child.exitCode !== null) break
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  spawned.child.kill("SIGKILL")
+  throw new Error(`the gateway did not start; stderr: ${spawned.stderr().slice(0, 500)}`)
+}
+
+/** Waits until the gateway reports `count` checks in flight (its own gauge), so a signal finds them running. */
+const checksInFlight = async (url: string, count: number) => {
+  const deadline = Date.now() + 20_000
+  while (Date.now() < deadline) {
+    const metrics = await (await fetch(`${url}/metrics`)).text()
+    if (metrics.includes(`\ngateway_checks_in_flight ${count}\n`)) return
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  throw new Error(`never saw ${count} checks in flight`)
+}
+
+const refusesConnections = (url: string) =>
+  new Promise<boolean>((resolve) => {
+    const { hostname, port } = new URL(url)
+    const socket = connect(Number(port), hostname)
+    socket.once("connect", () => {
+      socket.destroy()
+      resolve(false)
+    })
+    socket.once("error", (error: NodeJS.ErrnoException) => resolve(error.code === "ECONNREFUSED"))
+  })
+
+// Spawning under tsx takes a few seconds per process (more when CI runs every package at once).
+describe.concurrent("the gateway as a process", { timeout: 90_000 }, () => {
+  it("exits 1 with one readable line when the configuration is refused", async () => {
+    const spawned = spawnGateway({ NODE_ENV: "production", LIVENESS_PROVIDER: "fake", GATEWAY_API_KEYS: "k" })
+    const { code } = await spawned.exit
+    expect(code).toBe(1)
+    expect(spawned.stderr()).toMatch(/^liveness gateway: cannot start: LIVENESS_PROVIDER: .*LIVENESS_ALLOW_FAKE/)
+    expect(spawned.stderr()).not.toMatch(/\n\s+at /)
+    expect(spawned.stdout()).toBe("")
+  })
+
+  it("on SIGTERM: refuses new connections, answers the checks in flight, exits 0", async () => {
+    // The 40 s CPF with a 3 s deadline: each check is in flight for 3 s, then answered 504.
+    const spawned = spawnGateway({
+      LIVENESS_PROVIDER: "fake",
+      LIVENESS_DEADLINE_MS: "3000",
+      LIVENESS_RATE_LIMIT: "0",
+      SHUTDOWN_GRACE_MS: "10000"
+    })
+    const url = await listening(spawned)
+    expect((await postJson(url, seedBody())).status).toBe(200)
+
+    const inFlight = [1, 2, 3].map(() => postJson(url, seedBody({ code: "00000000949" })))
+    await checksInFlight(url, 3)
+    spawned.child.kill("SIGTERM")
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(await refusesConnections(url)).toBe(true)
+
+    for (const response of await Promise.all(inFlight)) {
+      expect(response.headers.get("connection")).toBe("close")
+      await expectProblem(response, 504, "deadline-exceeded")
+    }
+    expect(await spawned.exit).toEqual({ code: 0, signal: null })
+    const logs = spawned.stdout().trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>)
+    expect(logs.find((log) => log.msg === "shutting down: no new connections")).toMatchObject({ inFlight: 3 })
+    expect(logs.filter((log) => log.status === 504)).toHaveLength(3)
+    expect(logs.at(-1)?.msg).toBe("stopped")
+    expect(spawned.stderr()).toContain("SIGTERM received")
+  })
+
+  it("on SIGINT past the grace period: closes what is left and still exits 0", async () => {
+    const spawned = spawnGateway({
+      LIVENESS_PROVIDER: "fake",
+      LIVENESS_DEADLINE_MS: "20000",
+      SHUTDOWN_GRACE_MS: "300"
+    })
+    const url = await listening(spawned)
+    const slow = postJson(url, { ...seedBody({ code: "00000000949" }), imageBase64: Fixtures.sdkPayload() }).then(
+      (response) => response.status,
+      () => "connection closed"
+    )
+    await checksInFlight(url, 1)
+    const stopping = Date.now()
+    spawned.child.kill("SIGINT")
+    expect(await spawned.exit).toEqual({ code: 0, signal: null })
+    expect(Date.now() - stopping).toBeLessThan(5000)
+    expect(await slow).toBe("connection closed")
+    expect(spawned.stdout()).toContain("grace period over")
+  })
+})

@@ -1,0 +1,98 @@
+import { Fixtures } from "@liveness/fake"
+import { expect } from "vitest"
+import type { Problems, Problems } from "../src/index.js"
+import { type Gateway, start, type StartOptions } from "../src/index.js"
+
+export interface TestGateway {
+  readonly gateway: Gateway
+  readonly url: string
+  /** Every JSON log line written so far. */
+  readonly logs: Array<Record<string, unknown>>
+  /** The raw log text, for "never logged" assertions. */
+  readonly rawLogs: () => string
+  readonly close: () => Promise<void>
+}
+
+/** Starts the gateway in-process on 127.0.0.1:0 with `env` only (never the process environment). */
+export const startGateway = async (
+  env: Record<string, string>,
+  options: Omit<StartOptions, "env" | "logDestination"> = {}
+): Promise<TestGateway> => {
+  const lines: Array<string> = []
+  const gateway = await start({
+    env: { HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info", ...env },
+    logDestination: { write: (line: string) => void lines.push(line) },
+    ...options
+  })
+  return {
+    gateway,
+    url: gateway.url,
+    get logs() {
+      return lines.map((line) => JSON.parse(line) as Record<string, unknown>)
+    },
+    rawLogs: () => lines.join(""),
+    close: gateway.close
+  }
+}
+
+/** The seed's example body, with a fresh fake SDK payload (single use). */
+export const seedBody = (overrides: { code?: string; imageBase64?: string } = {}) => ({
+  subject: {
+    code: overrides.code ?? "12345678909",
+    name: "Luke Skywalker",
+    email: "luke@example.com",
+    phone: "551972557070"
+  },
+  subsidiaryId: "60837cd3-ed3c-4038-ad7c-0a85ad64b03a",
+  imageBase64: overrides.imageBase64 ?? Fixtures.sdkPayload()
+})
+
+export const postJson = (
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+  init: RequestInit = {}
+) =>
+  fetch(`${url}/processes/v1`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+    ...init
+  })
+
+/** A problem body as the gateway sends it, with the field issues of a 400. */
+export type ProblemBody = Problems.Problem & { readonly errors?: ReadonlyArray<{ field: string; message: string }> }
+
+/** Asserts an application/problem+json answer of `slug` and `status`, and returns its body. */
+export const expectProblem = async (response: Response, status: number, slug: string): Promise<ProblemBody> => {
+  const text = await response.text()
+  expect(response.headers.get("content-type")).toMatch(/^application\/problem\+json/)
+  const body = JSON.parse(text) as ProblemBody
+  expect({ status: response.status, type: body.type }).toEqual({
+    status,
+    type: `https://liveness.dev/problems/${slug}`
+  })
+  expect(body.status).toBe(status)
+  expect(body.requestId).toBe(response.headers.get("x-request-id"))
+  expect(typeof body.title).toBe("string")
+  expect(typeof body.detail).toBe("string")
+  expect(typeof body.code).toBe("string")
+  expect(text).not.toMatch(/<html|\s+at .+:\d+:\d+/i)
+  return body
+}
+
+/** Asserts that none of `secrets` appears in the logs. */
+export const expectNotLogged = (gateway: TestGateway, secrets: ReadonlyArray<string>) => {
+  const logs = gateway.rawLogs()
+  for (const secret of secrets) expect(logs.includes(secret), "a secret was logged").toBe(false)
+}
+
+/** A port nothing listens on. */
+export const closedPort = async (): Promise<number> => {
+  const { createServer } = await import("node:net")
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
+}
