@@ -1,7 +1,6 @@
 import { Fixtures } from "@liveness/fake"
 import { expect } from "vitest"
-import type { Problems, Problems } from "../src/index.js"
-import { type Gateway, start, type StartOptions } from "../src/index.js"
+import { type Gateway, type Problems, start, type StartOptions } from "../src/index.js"
 
 export interface TestGateway {
   readonly gateway: Gateway
