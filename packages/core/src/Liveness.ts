@@ -81,16 +81,17 @@ export const make: Effect.Effect<
    * One provider request, under the quota, measured (the latency excludes the wait for a permit). The provider's
    * preparation (e.g. an access token) comes first, outside the permit: see LivenessProvider.prepare.
    */
-  const attempt = <A>(operation: Operation, attemptNumber: number, request: Effect.Effect<A, LivenessError>) =>
-    prepare.pipe(
-      Effect.zipRight(limiter.withPermit(
-        request.pipe(Metric.trackDuration(Metric.tagged(LivenessMetrics.providerLatency, "operation", operation)))
-      ))
-    ).pipe(
-      Effect.tap(() => Metric.increment(Metric.tagged(LivenessMetrics.providerAttempts, "operation", operation))),
-      Effect.tapError(() => Metric.increment(Metric.tagged(LivenessMetrics.providerAttempts, "operation", operation))),
+  const attempt = <A>(operation: Operation, attemptNumber: number, request: Effect.Effect<A, LivenessError>) => {
+    // Counted once the request runs, whatever its outcome (an interrupted request was sent too).
+    const measured = request.pipe(
+      Metric.trackDuration(Metric.tagged(LivenessMetrics.providerLatency, "operation", operation)),
+      Effect.ensuring(Metric.increment(Metric.tagged(LivenessMetrics.providerAttempts, "operation", operation)))
+    )
+    return prepare.pipe(
+      Effect.zipRight(limiter.withPermit(measured)),
       Effect.withSpan(`LivenessProvider.${operation}`, { attributes: { "liveness.attempt": attemptNumber } })
     )
+  }
 
   /**
    * Runs `request` until it succeeds or the policy says stop. `replaySafe` says whether an ambiguous
