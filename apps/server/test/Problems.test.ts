@@ -47,19 +47,19 @@ const errors: Record<string, LivenessError> = {
   UnexpectedResponse: new UnexpectedResponse({ status: 200, detail: "the process in the answer could not be read" })
 }
 
-const stub = Layer.merge(
+const scripted = Layer.merge(
   Layer.succeed(Liveness.Liveness, {
     check: (input) => {
       const key = (input as { imageBase64?: string }).imageBase64 ?? ""
       if (key === "defect") return Effect.die(new Error("a bug"))
       const error = errors[key]
-      return error === undefined ? Effect.die(new Error(`no stub error ${key}`)) : Effect.fail(error)
+      return error === undefined ? Effect.die(new Error(`no scripted error ${key}`)) : Effect.fail(error)
     },
     getProcess: (id) => Effect.fail(new ProcessNotFound({ processId: id, gone: true }))
   }),
   Layer.succeed(LivenessRuntime.ProviderInfo, {
     kind: "fake",
-    description: "stub",
+    description: "scripted provider",
     simulated: true,
     ready: Effect.fail(new ProviderUnavailable({ mayHaveBeenProcessed: false, transient: true, detail: "down" })),
     tokenMints: Effect.succeed(0)
@@ -110,7 +110,7 @@ const raw = (url: string, method: string, path: string, headers: Record<string, 
 describe("problem+json: the domain errors", () => {
   let gw: TestGateway
   beforeAll(async () => {
-    gw = await startGateway({}, { layer: stub, readyTimeout: 1000 })
+    gw = await startGateway({}, { layer: scripted, readyTimeout: 1000 })
   })
   afterAll(() => gw.close())
 
