@@ -17,14 +17,14 @@ import * as Output from "./Output.js"
 const file = Args.file({ name: "file" }).pipe(
   Args.withDescription("The capture: the SDK's encrypted payload (text) or an image (JPEG, PNG or WebP)")
 )
-const cpf = Options.text("cpf").pipe(Options.optional, Options.withDescription("The subject's CPF, 11 digits"))
-const name = Options.text("name").pipe(Options.optional, Options.withDescription("The subject's full name"))
-const email = Options.text("email").pipe(Options.optional, Options.withDescription("The subject's e-mail"))
-const phone = Options.text("phone").pipe(
+export const cpf = Options.text("cpf").pipe(Options.optional, Options.withDescription("The subject's CPF, 11 digits"))
+export const name = Options.text("name").pipe(Options.optional, Options.withDescription("The subject's full name"))
+export const email = Options.text("email").pipe(Options.optional, Options.withDescription("The subject's e-mail"))
+export const phone = Options.text("phone").pipe(
   Options.optional,
   Options.withDescription("The subject's phone, digits only (e.g. 5511974749090)")
 )
-const subsidiary = Options.text("subsidiary").pipe(
+export const subsidiary = Options.text("subsidiary").pipe(
   Options.optional,
   Options.withDescription("The branch (subsidiaryId, a UUID) when the account has several")
 )
@@ -32,29 +32,42 @@ export const json = Options.boolean("json").pipe(Options.withDescription("Print 
 
 const defined = <A>(option: Option.Option<A>) => Option.getOrUndefined(option)
 
+/** The subject and branch of a check, from flags (or a batch manifest line); all optional. */
+export interface SubjectFields {
+  readonly cpf?: string | undefined
+  readonly name?: string | undefined
+  readonly email?: string | undefined
+  readonly phone?: string | undefined
+  readonly subsidiary?: string | undefined
+}
+
+/** Unico's request body for a capture and the subject fields given. */
+export const buildInput = (imageBase64: string, fields: SubjectFields) => {
+  const subject = Object.fromEntries(
+    Object.entries({ code: fields.cpf, name: fields.name, email: fields.email, phone: fields.phone }).filter((
+      [, value]
+    ) => value !== undefined)
+  )
+  return {
+    imageBase64,
+    ...(Object.keys(subject).length === 0 ? {} : { subject }),
+    ...(fields.subsidiary === undefined ? {} : { subsidiaryId: fields.subsidiary })
+  }
+}
+
 export const command = Command.make(
   "check",
   { file, cpf, name, email, phone, subsidiary, json },
   (flags) =>
     Effect.gen(function*() {
       const imageBase64 = yield* CaptureFile.read(flags.file)
-      const wantsSubject = Option.isSome(flags.cpf) || Option.isSome(flags.name) || Option.isSome(flags.email) ||
-        Option.isSome(flags.phone)
-      const subject = wantsSubject
-        ? Object.fromEntries(
-          Object.entries({
-            code: defined(flags.cpf),
-            name: defined(flags.name),
-            email: defined(flags.email),
-            phone: defined(flags.phone)
-          }).filter(([, value]) => value !== undefined)
-        )
-        : undefined
-      const input = {
-        imageBase64,
-        ...(subject === undefined ? {} : { subject }),
-        ...(Option.isSome(flags.subsidiary) ? { subsidiaryId: flags.subsidiary.value } : {})
-      }
+      const input = buildInput(imageBase64, {
+        cpf: defined(flags.cpf),
+        name: defined(flags.name),
+        email: defined(flags.email),
+        phone: defined(flags.phone),
+        subsidiary: defined(flags.subsidiary)
+      })
       const { info, result } = yield* Effect.all({
         info: LivenessRuntime.ProviderInfo,
         result: Liveness.check(input)

@@ -9,6 +9,10 @@
  * | 2    | recapture needed (processing error, expired/reused payload, outcome unknown) |
  * | 3    | invalid input (arguments, file, payload refused for format/size)        |
  * | 4    | provider or configuration error                                         |
+ * | 130  | interrupted (Ctrl-C)                                                    |
+ *
+ * `batch` uses 0 when every capture got a line in the results file, 3 for bad manifest lines, 4 when a
+ * provider or configuration failure stopped it, 130 when interrupted.
  */
 import type { LivenessError, Verdict } from "@liveness/core"
 import * as Context from "effect/Context"
@@ -21,6 +25,7 @@ export const NOT_LIVE = 1
 export const RECAPTURE = 2
 export const INVALID_INPUT = 3
 export const PROVIDER_ERROR = 4
+export const INTERRUPTED = 130
 
 export const ofVerdict = (verdict: Verdict.Verdict): number => {
   switch (verdict) {

@@ -2,6 +2,7 @@
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
@@ -22,6 +23,13 @@ NodeRuntime.runMain(program, {
   disableErrorReporting: false,
   // Logging.ts routes logs to standard error; the pretty logger would print them on standard output.
   disablePrettyLogger: true,
+  // Ctrl-C interrupts the program (batch first finishes the checks in flight): 130, as shells report SIGINT.
   teardown: (exit, onExit) =>
-    onExit(Exit.isSuccess(exit) && typeof exit.value === "number" ? exit.value : ExitCode.PROVIDER_ERROR)
+    onExit(
+      Exit.isSuccess(exit) && typeof exit.value === "number"
+        ? exit.value
+        : Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)
+        ? ExitCode.INTERRUPTED
+        : ExitCode.PROVIDER_ERROR
+    )
 })

@@ -20,8 +20,11 @@ import * as FiberSet from "effect/FiberSet"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import * as Credentials from "./Credentials.js"
 import * as Faults from "./Faults.js"
 import * as ProcessRequest from "./ProcessRequest.js"
@@ -375,3 +378,37 @@ export const layer = (
         Layer.merge(Layer.succeed(SandboxInstance, sandbox))
       ))
   )
+
+/**
+ * What a foreground sandbox prints (`liveness-sandbox`, `liveness sandbox`): writes the service account's private
+ * key to a temporary file (removed when the scope closes) and returns the UNICO_* lines that point the gateway,
+ * the CLI or any process at the sandbox. `rateLimit` describes the quota it was started with.
+ */
+export const environmentText = (
+  sandbox: Sandbox,
+  rateLimit: TenantQuota.QuotaOptions | false = { limit: 10, intervalMillis: 1000 }
+): Effect.Effect<string, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const directory = yield* Effect.acquireRelease(
+      Effect.sync(() => mkdtempSync(join(tmpdir(), "liveness-sandbox-"))),
+      (directory) => Effect.sync(() => rmSync(directory, { recursive: true, force: true }))
+    )
+    const keyFile = join(directory, "service-account.pem")
+    writeFileSync(keyFile, Redacted.value(sandbox.privateKey), { mode: 0o600 })
+    const quota = rateLimit === false
+      ? "off"
+      : rateLimit.intervalMillis === 1000
+      ? `${rateLimit.limit}/s`
+      : `${rateLimit.limit} per ${rateLimit.intervalMillis} ms`
+    return [
+      `Unico sandbox listening on ${sandbox.apiUrl} (rate limit ${quota}). Point a process at it with:`,
+      "",
+      `UNICO_AUTH_URL=${sandbox.authUrl}`,
+      `UNICO_API_URL=${sandbox.apiUrl}`,
+      `UNICO_ISSUER=${sandbox.issuer}`,
+      `UNICO_PRIVATE_KEY_FILE=${keyFile}`,
+      `UNICO_API_KEY=${Redacted.value(sandbox.apiKey)}`,
+      "",
+      "These are throwaway credentials of this sandbox only. Ctrl-C stops it."
+    ].join("\n")
+  })

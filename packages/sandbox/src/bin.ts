@@ -11,10 +11,6 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Config from "effect/Config"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
-import * as Redacted from "effect/Redacted"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import * as Sandbox from "./Sandbox.js"
 
 const program = Effect.gen(function*() {
@@ -23,32 +19,15 @@ const program = Effect.gen(function*() {
   const rate = yield* Config.integer("SANDBOX_RATE_LIMIT").pipe(Config.withDefault(10))
   const lifetime = yield* Config.integer("SANDBOX_TOKEN_LIFETIME_SECONDS").pipe(Config.withDefault(3600))
   const latency = yield* Config.integer("SANDBOX_LATENCY_MS").pipe(Config.withDefault(0))
+  const rateLimit = rate === 0 ? false as const : { limit: rate, intervalMillis: 1000 }
   const sandbox = yield* Sandbox.start({
     port,
     host,
-    rateLimit: rate === 0 ? false : { limit: rate, intervalMillis: 1000 },
+    rateLimit,
     tokenLifetimeSeconds: lifetime,
     latency: `${latency} millis`
   })
-  const directory = mkdtempSync(join(tmpdir(), "liveness-sandbox-"))
-  const keyFile = join(directory, "service-account.pem")
-  writeFileSync(keyFile, Redacted.value(sandbox.privateKey), { mode: 0o600 })
-  yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(directory, { recursive: true, force: true })))
-  yield* Console.log(
-    [
-      `Unico sandbox listening on ${sandbox.apiUrl} (rate limit ${
-        rate === 0 ? "off" : `${rate}/s`
-      }). Point a process at it with:`,
-      "",
-      `UNICO_AUTH_URL=${sandbox.authUrl}`,
-      `UNICO_API_URL=${sandbox.apiUrl}`,
-      `UNICO_ISSUER=${sandbox.issuer}`,
-      `UNICO_PRIVATE_KEY_FILE=${keyFile}`,
-      `UNICO_API_KEY=${Redacted.value(sandbox.apiKey)}`,
-      "",
-      "These are throwaway credentials of this sandbox only. Ctrl-C stops it."
-    ].join("\n")
-  )
+  yield* Console.log(yield* Sandbox.environmentText(sandbox, rateLimit))
   return yield* Effect.never
 })
 

@@ -24,6 +24,8 @@ export interface TokenCache<E> {
   readonly invalidate: (token: Redacted.Redacted<string>) => Effect.Effect<void>
   /** Tokens minted so far. */
   readonly mints: Effect.Effect<number>
+  /** When the cached token expires (epoch milliseconds), or `undefined` when none is cached. */
+  readonly expiresAt: Effect.Effect<number | undefined>
 }
 
 /** The largest refresh margin: Unico's tokens live an hour; refresh with at least 5 minutes left. */
@@ -75,6 +77,7 @@ export const make = <E>(mint: Effect.Effect<MintedToken, E>): Effect.Effect<Toke
       invalidate,
       mints: Effect.sync(() =>
         mints
-      )
+      ),
+      expiresAt: Effect.sync(() => cached?.expiresAt)
     }
   })

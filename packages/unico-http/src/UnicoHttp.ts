@@ -51,6 +51,8 @@ export declare namespace UnicoHttp {
     readonly token: Effect.Effect<Redacted.Redacted<string>, LivenessError>
     /** Tokens minted since start. */
     readonly tokenMints: Effect.Effect<number>
+    /** When the cached access token expires (epoch milliseconds), or `undefined` when none is cached. */
+    readonly tokenExpiresAt: Effect.Effect<number | undefined>
     /** The resolved settings, without secrets. */
     readonly settings: {
       readonly environment: string
@@ -235,6 +237,7 @@ export const make = (settings: UnicoOptions.Resolved) =>
     const service: UnicoHttp.Service = {
       token: withApiKeyRedacted(tokens.get),
       tokenMints: tokens.mints,
+      tokenExpiresAt: tokens.expiresAt,
       settings: {
         environment: settings.environment,
         authUrl: settings.authUrl,

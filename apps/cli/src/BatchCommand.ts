@@ -1,0 +1,217 @@
+/**
+ * `liveness batch <dir|manifest.jsonl> --out results.jsonl`: checks many captures with bounded concurrency (the
+ * tenant quota is applied by the workflow's limiter), appending one JSON line per capture to the results file as
+ * each finishes, and resuming by skipping the captures already there.
+ *
+ * Ctrl-C stops starting new checks; the checks in flight finish and are written, the summary is printed and the
+ * command exits with 130. The checks run in a daemon fiber so that the interruption of the command (by the Node
+ * runtime's SIGINT handler) does not interrupt them: the command waits for them in its interruption finalizer.
+ */
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as FileSystem from "@effect/platform/FileSystem"
+import { Liveness, type LivenessError } from "@liveness/core"
+import { LivenessRuntime } from "@liveness/runtime"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import { dirname, resolve } from "node:path"
+import * as Batch from "./Batch.js"
+import * as CaptureFile from "./CaptureFile.js"
+import * as CheckCommand from "./CheckCommand.js"
+import * as ConfigProblem from "./ConfigProblem.js"
+import * as ExitCode from "./ExitCode.js"
+import * as MainLayer from "./MainLayer.js"
+
+const input = Args.path({ name: "input", exists: "yes" }).pipe(
+  Args.withDescription("A directory (every capture file in it, sorted by name) or a JSON Lines manifest")
+)
+const out = Options.file("out").pipe(
+  Options.withDescription("The results file (JSON Lines), appended to; captures already in it are skipped")
+)
+const concurrency = Options.integer("concurrency").pipe(
+  Options.withDefault(4),
+  Options.withDescription("Checks in flight at once (the tenant rate limit applies on top)")
+)
+
+/** Errors that will fail every other capture too: the batch stops, and the capture is not written. */
+const stopsTheBatch = (error: LivenessError) => error._tag === "AuthenticationFailed" || error._tag === "AccessDenied"
+
+const defined = <A>(option: Option.Option<A>) => Option.getOrUndefined(option)
+
+const TTY_INTERVAL_MILLIS = 200
+const PLAIN_INTERVAL_MILLIS = 5000
+
+export const command = Command.make(
+  "batch",
+  {
+    input,
+    out,
+    concurrency,
+    cpf: CheckCommand.cpf,
+    name: CheckCommand.name,
+    email: CheckCommand.email,
+    phone: CheckCommand.phone,
+    subsidiary: CheckCommand.subsidiary
+  },
+  (flags) =>
+    Effect.gen(function*() {
+      const fs = yield* FileSystem.FileSystem
+      if (flags.concurrency < 1) {
+        yield* Console.error("--concurrency must be at least 1")
+        return yield* ExitCode.set(ExitCode.INVALID_INPUT)
+      }
+      const outPath = resolve(flags.out)
+      const defaults: CheckCommand.SubjectFields = {
+        cpf: defined(flags.cpf),
+        name: defined(flags.name),
+        email: defined(flags.email),
+        phone: defined(flags.phone),
+        subsidiary: defined(flags.subsidiary)
+      }
+
+      // The input
+      const info = yield* fs.stat(flags.input)
+      const { entries, invalid } = info.type === "Directory"
+        ? { entries: yield* Batch.listDirectory(fs, flags.input, outPath), invalid: [] }
+        : Batch.parseManifest(yield* fs.readFileString(flags.input), flags.input)
+      for (const bad of invalid) yield* Console.error(`${flags.input}:${bad.line}: ${bad.problem}; line skipped`)
+
+      // Resume
+      yield* fs.makeDirectory(dirname(outPath), { recursive: true })
+      const existing = (yield* fs.exists(outPath)) ? yield* fs.readFileString(outPath) : ""
+      const done = Batch.answered(existing)
+      // A line cut short by a crash: start on a new line.
+      if (existing !== "" && !existing.endsWith("\n")) yield* fs.writeFileString(outPath, "\n", { flag: "a" })
+      const pending = entries.filter((entry) => !done.has(entry.file))
+      const tally: Batch.Tally = {
+        total: entries.length,
+        skipped: entries.length - pending.length,
+        done: 0,
+        verdicts: new Map(),
+        errors: new Map()
+      }
+      if (tally.skipped > 0) yield* Console.error(`resuming: ${tally.skipped} capture(s) already in ${flags.out}`)
+
+      const startedAt = Date.now()
+      const tty = process.stderr.isTTY === true
+      let stopping = false
+      let stoppedBy: string | undefined
+      const lock = yield* Effect.makeSemaphore(1)
+
+      const checkOne = (entry: Batch.Entry) =>
+        Effect.gen(function*() {
+          const outcome: Batch.Outcome = yield* CaptureFile.read(entry.file).pipe(
+            Effect.flatMap((imageBase64) =>
+              Liveness.check(CheckCommand.buildInput(imageBase64, {
+                cpf: entry.cpf ?? defaults.cpf,
+                name: entry.name ?? defaults.name,
+                email: entry.email ?? defaults.email,
+                phone: entry.phone ?? defaults.phone,
+                subsidiary: entry.subsidiary ?? defaults.subsidiary
+              }))
+            ),
+            Effect.map((result): Batch.Outcome => ({ _tag: "Verdict", file: entry.file, result })),
+            Effect.catchAll((error) => Effect.succeed<Batch.Outcome>({ _tag: "Error", file: entry.file, error }))
+          )
+          if (outcome._tag === "Error" && outcome.error._tag !== "CaptureFileError" && stopsTheBatch(outcome.error)) {
+            if (!stopping) stoppedBy = `${outcome.error._tag}: ${outcome.error.message}`
+            stopping = true
+            return
+          }
+          yield* lock.withPermits(1)(fs.writeFileString(outPath, Batch.line(outcome) + "\n", { flag: "a" }))
+          Batch.record(tally, outcome)
+        })
+
+      let next = 0
+      const worker = Effect.gen(function*() {
+        while (!stopping && next < pending.length) {
+          yield* checkOne(pending[next++]!)
+        }
+      })
+
+      const render = (final: boolean) =>
+        tty
+          ? Effect.sync(() => {
+            const width = Math.max(10, Math.min(30, (process.stderr.columns ?? 80) - 50))
+            process.stderr.write(`\r\x1b[K${Batch.progress(tally, Date.now() - startedAt, width)}${final ? "\n" : ""}`)
+          })
+          : Console.error(`progress: ${Batch.progress(tally, Date.now() - startedAt)}`)
+
+      const ticker = Effect.forever(
+        Effect.sleep(tty ? TTY_INTERVAL_MILLIS : PLAIN_INTERVAL_MILLIS).pipe(Effect.zipRight(render(false)))
+      )
+
+      const finish = (interrupted: boolean) =>
+        Effect.gen(function*() {
+          if (tty || tally.done > 0) yield* render(true)
+          yield* Console.log(Batch.summary(tally, {
+            out: flags.out,
+            elapsedMillis: Date.now() - startedAt,
+            invalid: invalid.length,
+            interrupted,
+            stoppedBy
+          }))
+          if (stoppedBy !== undefined) yield* Console.error(`The batch stopped: ${stoppedBy}`)
+          yield* ExitCode.set(
+            interrupted
+              ? ExitCode.INTERRUPTED
+              : stoppedBy !== undefined
+              ? ExitCode.PROVIDER_ERROR
+              : invalid.length > 0
+              ? ExitCode.INVALID_INPUT
+              : ExitCode.LIVE
+          )
+        })
+
+      yield* Effect.gen(function*() {
+        // Build the provider first: a configuration error stops the batch before any check.
+        yield* LivenessRuntime.ProviderInfo
+        const pool = yield* Effect.forkDaemon(
+          Effect.all(Array.from({ length: Math.min(flags.concurrency, Math.max(1, pending.length)) }, () => worker), {
+            concurrency: "unbounded",
+            discard: true
+          })
+        )
+        const progressFiber = yield* Effect.fork(ticker)
+        yield* Fiber.join(pool).pipe(
+          Effect.onInterrupt(() =>
+            Effect.gen(function*() {
+              stopping = true
+              if (tty) process.stderr.write("\n")
+              yield* Console.error("Interrupted: finishing the checks in flight…")
+              yield* Fiber.interrupt(progressFiber)
+              yield* Fiber.await(pool)
+              yield* finish(true)
+            })
+          )
+        )
+        yield* Fiber.interrupt(progressFiber)
+        yield* finish(false)
+      }).pipe(Effect.provide(MainLayer.layer))
+    }).pipe(
+      Effect.catchAll((error) => {
+        if (ConfigProblem.is(error)) {
+          return Console.error(ConfigProblem.message(error)).pipe(
+            Effect.zipRight(ExitCode.set(ExitCode.PROVIDER_ERROR))
+          )
+        }
+        return Console.error(`Cannot run the batch: ${error.message}`).pipe(
+          Effect.zipRight(ExitCode.set(ExitCode.INVALID_INPUT))
+        )
+      })
+    )
+).pipe(
+  Command.withDescription(
+    "Check many captures: every file of a directory, or the lines of a JSON Lines manifest " +
+      "({\"file\": \"a.jwt\", \"cpf\"?, \"name\"?, \"email\"?, \"phone\"?, \"subsidiary\"?}, paths relative to the " +
+      "manifest). Appends one JSON line per capture to --out (verdict and process id, or error tag and code; never " +
+      "the payload) and skips the captures already there, so the same command resumes. Ctrl-C finishes the checks " +
+      "in flight, writes them and prints the summary.\n" +
+      "Example: liveness batch captures/ --out results.jsonl --concurrency 8 --name \"Test Subject\"\n" +
+      "Exit codes: 0 every capture got a line (see the file for each verdict), 3 invalid input (bad manifest " +
+      "lines, reported per line), 4 a provider or configuration failure stopped the batch, 130 interrupted."
+  )
+)

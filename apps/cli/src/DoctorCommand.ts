@@ -1,0 +1,299 @@
+/**
+ * `liveness doctor`: checks a real-Unico configuration (UNICO_*) the way a newcomer needs it checked, one line
+ * per check with the fix: the key, the issuer, the hosts' environment (Unico names the UAT/production mix-up as
+ * the most common cause of 401s: caught here before any request), a token, the API key. With no UNICO_* set it
+ * runs the same checks against the embedded sandbox and says so.
+ *
+ * The static checks are `UnicoOptions.resolve` itself, run once per setting against known-good values for the
+ * others, so each problem is reported on its own line with the adapter's own message and fix.
+ */
+import * as Command from "@effect/cli/Command"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import { CheckPolicy, Liveness, type LivenessError } from "@liveness/core"
+import { Sandbox } from "@liveness/sandbox"
+import { type UnicoConfigError, UnicoEnvironment, UnicoHttp, UnicoOptions } from "@liveness/unico-http"
+import * as Config from "effect/Config"
+import * as Console from "effect/Console"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import { generateKeyPairSync, randomUUID } from "node:crypto"
+import { json } from "./CheckCommand.js"
+import * as ConfigProblem from "./ConfigProblem.js"
+import * as ExitCode from "./ExitCode.js"
+
+export type Status = "ok" | "warn" | "FAIL" | "skipped"
+
+export interface Check {
+  readonly name: string
+  readonly status: Status
+  readonly detail: string
+  readonly fix?: string
+}
+
+const ok = (name: string, detail: string): Check => ({ name, status: "ok", detail })
+const warn = (name: string, detail: string, fix: string): Check => ({ name, status: "warn", detail, fix })
+const fail = (name: string, detail: string, fix?: string): Check =>
+  fix === undefined ? { name, status: "FAIL", detail } : { name, status: "FAIL", detail, fix }
+const skipped = (name: string): Check => ({ name, status: "skipped", detail: "fix the failures above first" })
+
+const ofSettingError = (name: string, error: UnicoConfigError): Check =>
+  fail(name, `${error.setting} ${error.problem}`, error.fix)
+
+/** A throwaway RSA key and issuer, to check one setting at a time. */
+const baseline = (): Pick<UnicoOptions.Options, "issuer" | "privateKey" | "apiKey"> => ({
+  issuer: "doctor@tenant.iam.acesso.io",
+  privateKey: Redacted.make(
+    generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString()
+  ),
+  apiKey: Redacted.make("doctor")
+})
+
+const defined = <A extends object>(value: A): Partial<A> =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<A>
+
+const isLoopback = (url: string) => {
+  try {
+    return ["127.0.0.1", "localhost", "[::1]"].includes(new URL(url).hostname)
+  } catch {
+    return false
+  }
+}
+
+/** The static checks: no request is made. */
+export const staticChecks = (
+  options: UnicoOptions.Options,
+  names: UnicoOptions.SettingNames,
+  target: "unico" | "sandbox"
+) =>
+  Effect.gen(function*() {
+    const checks: Array<Check> = []
+    const base = baseline()
+    const resolve = (overrides: Partial<UnicoOptions.Options>) =>
+      Effect.either(
+        UnicoOptions.resolve({ ...base, ...defined({ environment: options.environment }), ...overrides }, names)
+      )
+
+    const key = yield* resolve({ privateKey: options.privateKey })
+    checks.push(Either.match(key, {
+      onLeft: (error) => ofSettingError("private key", error),
+      onRight: (resolved) =>
+        ok(
+          "private key",
+          `an RSA key (${resolved.privateKey.asymmetricKeyDetails?.modulusLength ?? "?"} bits) from ${
+            names.privateKey ?? "privateKey"
+          }`
+        )
+    }))
+
+    const { issuer: _issuer, ...withoutIssuer } = base
+    const issuer = yield* Effect.either(UnicoOptions.resolve(
+      {
+        ...withoutIssuer,
+        ...defined({
+          environment: options.environment,
+          issuer: options.issuer,
+          serviceAccount: options.serviceAccount,
+          tenantId: options.tenantId
+        })
+      },
+      names
+    ))
+    checks.push(Either.match(issuer, {
+      onLeft: (error) => ofSettingError("issuer", error),
+      onRight: (resolved) => ok("issuer", `${resolved.issuer} has the form <service account>@<tenant id>.iam.acesso.io`)
+    }))
+
+    const hosts = yield* resolve(defined({ authUrl: options.authUrl, apiUrl: options.apiUrl }))
+    if (Either.isLeft(hosts)) {
+      checks.push(ofSettingError("hosts", hosts.left))
+    } else {
+      const { apiUrl, authUrl, environment } = hosts.right
+      const authEnvironment = UnicoEnvironment.ofUrl(authUrl)
+      const apiEnvironment = UnicoEnvironment.ofUrl(apiUrl)
+      const hostEnvironment = authEnvironment ?? apiEnvironment
+      const envName = names.environment ?? "environment"
+      if (hostEnvironment !== undefined && hostEnvironment !== environment) {
+        checks.push(warn(
+          "hosts",
+          `the hosts are Unico's ${hostEnvironment} hosts but ${envName} is ${environment}` +
+            (options.environment === undefined ? " (the default)" : ""),
+          `Set ${envName}=${hostEnvironment} and use ${hostEnvironment} credentials (UAT and production ` +
+            "credentials differ: a mix-up is the most common cause of 401s)"
+        ))
+      } else if (hostEnvironment !== undefined && (authEnvironment === undefined || apiEnvironment === undefined)) {
+        checks.push(warn(
+          "hosts",
+          `only one of the hosts is Unico's (${hostEnvironment}): token host ${authUrl}, API host ${apiUrl}`,
+          `Use ${UnicoEnvironment.hosts[hostEnvironment].authUrl} and ${
+            UnicoEnvironment.hosts[hostEnvironment].apiUrl
+          }, or proxies of that same environment`
+        ))
+      } else if (hostEnvironment === undefined && target === "unico" && !(isLoopback(authUrl) && isLoopback(apiUrl))) {
+        checks.push(warn(
+          "hosts",
+          `neither ${authUrl} nor ${apiUrl} is one of Unico's documented hosts`,
+          `Make sure both lead to Unico's ${environment} environment, the one your credentials belong to`
+        ))
+      } else {
+        const where = hostEnvironment ?? (isLoopback(authUrl) ? "local" : "custom")
+        checks.push(ok("hosts", `token host ${authUrl} and API host ${apiUrl} (${where})`))
+      }
+    }
+
+    const apiKeyName = names.apiKey ?? "apiKey"
+    checks.push(
+      Redacted.value(options.apiKey).trim() === ""
+        ? fail("API key", `${apiKeyName} is empty`, "Set the API key with the Liveness capability that Unico issued")
+        : ok("API key", `${apiKeyName} is set`)
+    )
+    return checks
+  })
+
+const tokenFix = (error: LivenessError): string | undefined => {
+  switch (error._tag) {
+    case "AuthenticationFailed":
+      return "The token endpoint refused the service account: check that the issuer and the private key belong to " +
+        "the same service account, of the environment of the token host (UAT and production credentials differ), " +
+        "and that the machine's clock is right"
+    case "ProviderUnavailable":
+    case "DeadlineExceeded":
+      return "Cannot reach the token host: check the URL, the network, a proxy or a firewall"
+    default:
+      return undefined
+  }
+}
+
+const apiKeyFix = (error: LivenessError): string | undefined => {
+  switch (error._tag) {
+    case "AccessDenied":
+      return "The API key is unknown or lacks the Liveness capability: ask Unico for a key of this environment " +
+        "with the Liveness capability"
+    case "AuthenticationFailed":
+      return "The API refused the access token: the token host and the API host must be of the same environment, " +
+        "with credentials of that environment"
+    case "ProviderUnavailable":
+    case "DeadlineExceeded":
+      return "Cannot reach the API host: check the URL, the network, a proxy or a firewall"
+    default:
+      return undefined
+  }
+}
+
+/** The checks that talk to the provider: mint a token, then read a process that does not exist. */
+export const networkChecks = (options: UnicoOptions.Options) =>
+  Effect.scoped(Effect.gen(function*() {
+    const checks: Array<Check> = []
+    const context = yield* Layer.build(
+      Liveness.layer.pipe(
+        Layer.provideMerge(UnicoHttp.layer(options)),
+        Layer.provide(NodeHttpClient.layerUndici),
+        Layer.provide(CheckPolicy.layer({ maxAttempts: 2, deadline: Duration.seconds(20), rateLimit: undefined }))
+      )
+    )
+    const unico = Context.get(context, UnicoHttp.UnicoHttp)
+    const token = yield* Effect.either(unico.token)
+    if (Either.isLeft(token)) {
+      checks.push(fail("token", token.left.message, tokenFix(token.left)))
+      checks.push(skipped("API key accepted"))
+      return checks
+    }
+    const expiresAt = yield* unico.tokenExpiresAt
+    checks.push(ok(
+      "token",
+      expiresAt === undefined
+        ? "minted"
+        : `minted at ${unico.settings.authUrl}, expires ${new Date(expiresAt).toISOString()} (in ${
+          Math.round((expiresAt - Date.now()) / 60_000)
+        } min)`
+    ))
+    const probe = randomUUID()
+    const read = yield* Effect.either(Liveness.getProcess(probe).pipe(Effect.provide(context)))
+    if (Either.isRight(read) || read.left._tag === "ProcessNotFound") {
+      checks.push(ok("API key accepted", `GET /processes/v1/${probe} answered with the key and token accepted`))
+    } else {
+      checks.push(fail("API key accepted", read.left.message, apiKeyFix(read.left)))
+    }
+    return checks
+  }))
+
+const anyUnicoSetting = Effect.map(
+  Effect.all(Object.values(UnicoHttp.ENV).map((name) => Config.option(Config.string(name)))),
+  (values) => values.some(Option.isSome)
+)
+
+/** All the checks, against UNICO_* or, with none set, the embedded sandbox. */
+export const diagnose = Effect.scoped(Effect.gen(function*() {
+  if (!(yield* anyUnicoSetting)) {
+    const sandbox = yield* Sandbox.start({ rateLimit: false })
+    const options = Sandbox.adapterOptions(sandbox)
+    const names = { privateKey: "the sandbox's key", apiKey: "the sandbox's API key" }
+    const checks = [...yield* staticChecks(options, names, "sandbox"), ...yield* networkChecks(options)]
+    return {
+      target: "sandbox" as const,
+      heading: "No UNICO_* variable is set: checking the embedded sandbox (the default provider, with its own " +
+        "throwaway credentials). Set UNICO_* to check your Unico configuration.",
+      checks
+    }
+  }
+  const read = yield* Effect.either(UnicoHttp.optionsFromConfig)
+  if (Either.isLeft(read)) {
+    const error = read.left
+    const check = error._tag === "UnicoConfigError"
+      ? ofSettingError("settings", error)
+      : fail("settings", ConfigProblem.message(error), "Fix the variable named above")
+    return { target: "unico" as const, heading: "Checking the Unico configuration from UNICO_*", checks: [check] }
+  }
+  const options = read.right
+  const fromFile = Option.isNone(yield* Config.option(Config.string(UnicoHttp.ENV.privateKey)))
+  const names = fromFile ? { ...UnicoHttp.ENV, privateKey: UnicoHttp.ENV.privateKeyFile } : UnicoHttp.ENV
+  const statics = yield* staticChecks(options, names, "unico")
+  const full = yield* Effect.either(UnicoOptions.resolve(options, names))
+  const rest = statics.some((check) => check.status === "FAIL")
+    ? [skipped("token"), skipped("API key accepted")]
+    : Either.isLeft(full)
+    ? [ofSettingError("settings", full.left), skipped("token"), skipped("API key accepted")]
+    : yield* networkChecks(options)
+  return {
+    target: "unico" as const,
+    heading: `Checking the Unico configuration from UNICO_* (environment ${options.environment ?? "uat"})`,
+    checks: [...statics, ...rest]
+  }
+}))
+
+const passed = (checks: ReadonlyArray<Check>) =>
+  checks.every((check) => check.status === "ok" || check.status === "warn")
+
+export const command = Command.make("doctor", { json }, (flags) =>
+  Effect.gen(function*() {
+    const report = yield* diagnose
+    const allPassed = passed(report.checks)
+    if (flags.json) {
+      yield* Console.log(JSON.stringify({ target: report.target, ok: allPassed, checks: report.checks }))
+    } else {
+      const lines = [report.heading]
+      for (const check of report.checks) {
+        lines.push(`  ${check.status.padEnd(7)} ${check.name}: ${check.detail}`)
+        if (check.fix !== undefined && check.status !== "ok") lines.push(`          fix: ${check.fix}`)
+      }
+      lines.push(allPassed ? "All checks passed." : "Some checks failed: see the fixes above.")
+      yield* Console.log(lines.join("\n"))
+    }
+    yield* ExitCode.set(allPassed ? ExitCode.LIVE : ExitCode.PROVIDER_ERROR)
+  }).pipe(
+    Effect.catchAll((error) =>
+      Console.error(ConfigProblem.message(error)).pipe(Effect.zipRight(ExitCode.set(ExitCode.PROVIDER_ERROR)))
+    )
+  )).pipe(
+    Command.withDescription(
+      "Check the Unico configuration (UNICO_*) step by step, each failure with its fix: the private key, the " +
+        "issuer, the hosts' environment (UAT vs production), a token, the API key. With no UNICO_* set, checks " +
+        "the embedded sandbox.\n" +
+        "Example: liveness doctor   (with UNICO_ISSUER, UNICO_PRIVATE_KEY_FILE and UNICO_API_KEY set)\n" +
+        "Exit codes: 0 all checks passed (warnings allowed), 4 a check failed."
+    )
+  )
