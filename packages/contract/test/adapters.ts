@@ -13,10 +13,8 @@
  * file at a time on 2 cores; 40-odd cases would cost 20 s of key generation alone. So a suite starts one
  * sandbox and one adapter over it (`Sandbox.layer`), and every test gets a fresh workflow over them after the
  * sandbox's engine was reset (calls, processes, spent payloads, script) and its faults cleared; request counts
- * are taken from that point. The adapter's token stays cached between tests, as in production. Sharing one
- * adapter, not only the sandbox, is deliberate: two adapter instances with the same credentials minting in
- * the same second sign identical assertions (RS256 is deterministic, and `jti` is forbidden), and the second
- * is refused as already used (1.2.7). A case that leaves a request in flight at the provider (the `slow`
+ * are taken from that point. The adapter's token stays cached between tests, as in production, which also keeps
+ * the counts free of token requests. A case that leaves a request in flight at the provider (the `slow`
  * scenario) asks for an isolated instance: a fresh sandbox and adapter, stopped with the test.
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"

@@ -148,26 +148,13 @@ export const make = (settings: UnicoOptions.Resolved) =>
         })
       })
 
-    // Assertions are single use and RS256 signatures are deterministic: never sign the same claims twice,
-    // so two mints within one second wait for the next second.
-    let lastIssuedAt = 0
-    const nextIssuedAt = Effect.gen(function*() {
-      const now = yield* Clock.currentTimeMillis
-      const second = Math.floor(now / 1000)
-      if (second > lastIssuedAt) {
-        lastIssuedAt = second
-        return second
-      }
-      yield* Effect.sleep(Duration.millis((lastIssuedAt + 1) * 1000 - now))
-      lastIssuedAt = lastIssuedAt + 1
-      return lastIssuedAt
-    })
+    const stamp = Assertion.stamper()
 
     const mint = Effect.gen(function*() {
-      const issuedAt = yield* nextIssuedAt
+      const { issuedAtSeconds, lifetimeSeconds } = yield* stamp
       const assertion = yield* Assertion.sign(
         settings.privateKey,
-        Assertion.claims(settings.issuer, settings.authUrl, issuedAt)
+        Assertion.claims(settings.issuer, settings.authUrl, issuedAtSeconds, lifetimeSeconds)
       )
       const request = HttpClientRequest.post(`${settings.authUrl}/oauth2/token`).pipe(
         HttpClientRequest.acceptJson,

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as TestClock from "effect/TestClock"
 import { compactVerify, decodeJwt, decodeProtectedHeader } from "jose"
 import { generateKeyPairSync } from "node:crypto"
 import { Assertion, UnicoEnvironment } from "../src/index.js"
@@ -35,4 +37,39 @@ describe("UnicoEnvironment.ofUrl", () => {
     expect(UnicoEnvironment.ofUrl("http://127.0.0.1:8080")).toBeUndefined()
     expect(UnicoEnvironment.ofUrl("not a url")).toBeUndefined()
   })
+})
+
+describe("Assertion.stamper", () => {
+  it.effect("stamps never repeat within a second and keep exp - iat between 3,000 and 3,600 s", () =>
+    Effect.gen(function*() {
+      const stamp = Assertion.stamper()
+      const stamps = yield* Effect.all(Array.from({ length: 601 }, () => stamp))
+      expect(new Set(stamps.map((s) => `${s.issuedAtSeconds}/${s.lifetimeSeconds}`)).size).toBe(601)
+      for (const s of stamps) {
+        expect(s.lifetimeSeconds).toBeGreaterThanOrEqual(Assertion.MIN_LIFETIME_SECONDS)
+        expect(s.lifetimeSeconds).toBeLessThanOrEqual(Assertion.LIFETIME_SECONDS)
+        expect(s.issuedAtSeconds).toBe(0)
+      }
+    }))
+
+  it.effect("past 601 stamps in one second, the next waits for the next second", () =>
+    Effect.gen(function*() {
+      const stamp = Assertion.stamper()
+      yield* Effect.all(Array.from({ length: 601 }, () => stamp))
+      const fiber = yield* Effect.fork(stamp)
+      yield* TestClock.adjust("1 second")
+      expect((yield* Fiber.join(fiber)).issuedAtSeconds).toBe(1)
+    }))
+
+  it.effect("two stampers (two processes) in the same second rarely agree", () =>
+    Effect.gen(function*() {
+      let same = 0
+      for (let i = 0; i < 200; i++) {
+        const a = yield* Assertion.stamper()
+        const b = yield* Assertion.stamper()
+        if (a.lifetimeSeconds === b.lifetimeSeconds) same++
+      }
+      // 1/601 per pair: about 0.3 expected collisions in 200 pairs.
+      expect(same).toBeLessThanOrEqual(3)
+    }))
 })
