@@ -1,0 +1,121 @@
+/**
+ * Secret hygiene through the whole gateway flow on the real HTTP adapter (against an in-process sandbox):
+ * success, invalid input, the provider's refusals and failures, our own credentials refused at the token
+ * endpoint, and a wrong gateway key, all at debug level. No log line and no response may contain the private
+ * key, the API key, an access token, the gateway key, any 16-character slice of a payload, a CPF or a name.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { Fixtures } from "@liveness/fake"
+import { Sandbox } from "@liveness/sandbox"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Redacted from "effect/Redacted"
+import * as Scope from "effect/Scope"
+import { startGateway, type TestGateway } from "./support.js"
+
+const GATEWAY_KEY = "gw-key-7f3c9a1e5b2d4c6f8a0b"
+const NAME = "Leia Organa Skywalker"
+
+let scope: Scope.CloseableScope
+let sandbox: Sandbox.Sandbox
+const gateways: Array<TestGateway> = []
+const responses: Array<string> = []
+const payloads: Array<string> = []
+const cpfs = ["12345678909", "00000000191", "00000000515", "00000000604", "00000000787", "00000000868"]
+
+const envFor = (sb: Sandbox.Sandbox, overrides: Record<string, string> = {}) => ({
+  LIVENESS_PROVIDER: "unico",
+  UNICO_AUTH_URL: sb.authUrl,
+  UNICO_API_URL: sb.apiUrl,
+  UNICO_ISSUER: sb.issuer,
+  UNICO_PRIVATE_KEY: Redacted.value(sb.privateKey),
+  UNICO_API_KEY: Redacted.value(sb.apiKey),
+  GATEWAY_API_KEYS: GATEWAY_KEY,
+  LOG_LEVEL: "debug",
+  LIVENESS_MAX_ATTEMPTS: "2",
+  LIVENESS_BASE_DELAY_MS: "10",
+  LIVENESS_MAX_DELAY_MS: "20",
+  ...overrides
+})
+
+const post = async (gw: TestGateway, body: unknown, key = GATEWAY_KEY) => {
+  const response = await fetch(`${gw.url}/processes/v1`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+    body: JSON.stringify(body)
+  })
+  const text = await response.text()
+  responses.push(text, JSON.stringify([...response.headers]))
+  return { status: response.status, text }
+}
+
+beforeAll(async () => {
+  scope = Effect.runSync(Scope.make())
+  sandbox = await Effect.runPromise(Sandbox.start({ rateLimit: false }).pipe(Scope.extend(scope)))
+  gateways.push(await startGateway(envFor(sandbox)))
+  // The same account but a tenant the token endpoint does not know: our own credentials refused (1.0.1).
+  gateways.push(
+    await startGateway(envFor(sandbox, { UNICO_ISSUER: sandbox.issuer.replace(/@[^.]+\./, "@othertenant.") }))
+  )
+})
+
+afterAll(async () => {
+  for (const gw of gateways) await gw.close()
+  await Effect.runPromise(Scope.close(scope, Exit.void))
+})
+
+describe("secret hygiene, whole gateway flow at debug level", () => {
+  it("nothing secret or personal reaches a log line or a response", async () => {
+    const [gw, refused] = gateways as [TestGateway, TestGateway]
+    for (const code of cpfs) {
+      const imageBase64 = code === "12345678909" ? Fixtures.sdkPayload({ size: 4000 }) : Fixtures.sdkPayload()
+      payloads.push(imageBase64)
+      await post(gw, { subject: { code, name: NAME, email: "leia@example.com", phone: "5511974749090" }, imageBase64 })
+    }
+    const image = Fixtures.image()
+    payloads.push(image)
+    expect((await post(gw, { subject: { code: "00000000434", name: NAME }, imageBase64: image })).status).toBe(503)
+    // Invalid input: a CPF with a wrong check digit, and a name with double spaces.
+    await post(gw, { subject: { code: "12345678900", name: "Leia  Organa" }, imageBase64: Fixtures.sdkPayload() })
+    // A wrong gateway key.
+    expect((await post(gw, { imageBase64: Fixtures.sdkPayload() }, "not-the-key-0123456789")).status).toBe(401)
+    // Our own Unico credentials refused at the token endpoint.
+    const token = Fixtures.sdkPayload()
+    payloads.push(token)
+    expect((await post(refused, { subject: { code: "12345678909", name: NAME }, imageBase64: token })).status).toBe(502)
+    const ready = await fetch(`${refused.url}/readyz`)
+    responses.push(await ready.text())
+
+    const logs = gateways.map((g) => g.rawLogs()).join("\n")
+    expect(logs.length).toBeGreaterThan(1000)
+    // Debug level really was on: the workflow's retry lines are there.
+    expect(logs).toContain("retrying provider request")
+    const everything = `${logs}\n${responses.join("\n")}`
+    const pem = Redacted.value(sandbox.privateKey).split("\n").filter((line) => !line.startsWith("-----")).join("")
+    const secrets: Array<[string, string]> = [
+      ["the API key", Redacted.value(sandbox.apiKey)],
+      ["the gateway key", GATEWAY_KEY],
+      ["the name", NAME],
+      ["the wrong gateway key", "not-the-key-0123456789"],
+      ...cpfs.map((cpf): [string, string] => ["a CPF", cpf]),
+      ["the invalid CPF", "12345678900"],
+      ...Array.from({ length: Math.floor(pem.length / 64) }, (_, i): [string, string] => [
+        "a slice of the private key",
+        pem.slice(i * 64, i * 64 + 24)
+      ])
+    ]
+    for (const [what, secret] of secrets) expect(everything.includes(secret), what).toBe(false)
+    for (const payload of payloads) {
+      for (let i = 0; i + 16 <= payload.length; i += 16) {
+        const slice = payload.slice(i, i + 16)
+        // Runs of one repeated character (padding in fixtures) are not distinctive.
+        if (new Set(slice).size < 4) continue
+        expect(everything.includes(slice), `a 16-character slice of a payload at ${i}`).toBe(false)
+      }
+    }
+    // Access tokens are never logged: no bearer token and no authorization header appear anywhere.
+    expect(logs).not.toMatch(/bearer\s+[A-Za-z0-9_-]{20,}/i)
+    expect(logs.toLowerCase()).not.toContain("\"authorization\"")
+    expect(logs.toLowerCase()).not.toContain("apikey\":")
+  }, 60_000)
+})
