@@ -1,9 +1,14 @@
 /** `pnpm bench`: every benchmark in turn; each prints its table and writes its section of docs/performance.md. */
 import * as Effect from "effect/Effect"
+import * as Adapter from "./adapter.js"
+import * as Gateway from "./gateway.js"
+import * as Memory from "./memory.js"
 import * as Quota from "./quota.js"
 import * as Tokens from "./tokens.js"
 
-Effect.runPromise(Effect.all([Tokens.run, Quota.run], { discard: true })).catch((error) => {
-  console.error(error)
-  process.exit(1)
-})
+Effect.runPromise(Effect.all([Adapter.run, Gateway.run, Tokens.run, Quota.run, Memory.run], { discard: true })).catch(
+  (error) => {
+    console.error(error)
+    process.exit(1)
+  }
+)

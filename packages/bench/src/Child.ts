@@ -1,0 +1,118 @@
+/**
+ * Child processes for the benchmarks that measure a server in its own process (the sandbox, the gateway, a bare
+ * `node:http` server): a free port on 127.0.0.1, spawn, wait until it answers, read its peak RSS, stop it.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { readFileSync } from "node:fs"
+import { createServer } from "node:net"
+import { join } from "node:path"
+import { request } from "undici"
+import { root } from "./Report.js"
+
+export const HOST = "127.0.0.1"
+
+/** A port that was free a moment ago on 127.0.0.1. */
+export const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = createServer()
+    server.once("error", reject)
+    server.listen(0, HOST, () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+
+export interface Child {
+  readonly process: ChildProcess
+  /** Everything the child printed on stdout so far (when stdout is read). */
+  readonly output: () => string
+  readonly stop: () => Promise<void>
+}
+
+/** Spawns `node <args>` from the repository root; stdout is kept only when `keepOutput`. */
+export const node = (
+  args: ReadonlyArray<string>,
+  env: Record<string, string>,
+  options: { readonly keepOutput?: boolean } = {}
+): Child => {
+  const child = spawn(process.execPath, [...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", options.keepOutput === true ? "pipe" : "ignore", "inherit"]
+  })
+  let output = ""
+  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+    output += chunk
+  })
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null) resolve()
+    else child.once("exit", () => resolve())
+  })
+  return {
+    process: child,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGTERM")
+        const timer = setTimeout(() => child.kill("SIGKILL"), 5000)
+        await exited
+        clearTimeout(timer)
+      }
+    }
+  }
+}
+
+/** Resolves when `until` holds, polling every 50 ms; fails after `timeoutMillis` or when the child exits. */
+export const waitFor = async (child: Child, what: string, until: () => Promise<boolean>, timeoutMillis = 15_000) => {
+  const deadline = Date.now() + timeoutMillis
+  while (Date.now() < deadline) {
+    if (child.process.exitCode !== null) throw new Error(`${what} exited with code ${child.process.exitCode}`)
+    if (await until().catch(() => false)) return
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  throw new Error(`${what} did not start within ${timeoutMillis} ms`)
+}
+
+/** True when GET `url` answers 200. */
+export const answers200 = async (url: string) => {
+  const response = await request(url)
+  await response.body.dump()
+  return response.statusCode === 200
+}
+
+/** A field of /proc/<pid>/status in kB (VmRSS, VmHWM), or NaN off Linux. */
+export const procStatusKb = (pid: number, field: "VmRSS" | "VmHWM") => {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith(`${field}:`))
+    return line === undefined ? Number.NaN : Number.parseInt(line.replace(/\D+/g, ""), 10)
+  } catch {
+    return Number.NaN
+  }
+}
+
+/** Paths of built entry points, from the repository root. */
+export const entry = {
+  sandbox: join("packages", "sandbox", "dist", "bin.js"),
+  gateway: join("apps", "server", "dist", "main.js")
+}
+
+/** A bare `node:http` server: reads the body, parses the JSON, answers the gateway's JSON for a live check. */
+export const bareServerSource = `
+const http = require("node:http")
+const crypto = require("node:crypto")
+http.createServer((req, res) => {
+  const chunks = []
+  req.on("data", (chunk) => chunks.push(chunk))
+  req.on("end", () => {
+    let body
+    try { body = JSON.parse(Buffer.concat(chunks).toString("utf8")) } catch { body = undefined }
+    if (body === undefined || typeof body.imageBase64 !== "string") {
+      res.writeHead(400, { "content-type": "application/json" }).end('{"status":400}')
+      return
+    }
+    const answer = JSON.stringify({ id: crypto.randomUUID(), status: 3, liveness: 1, verdict: "live" })
+    res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(answer) }).end(answer)
+  })
+}).listen(Number(process.env.PORT), "127.0.0.1")
+`
