@@ -84,12 +84,17 @@ export const make: Effect.Effect<
   const attempt = <A>(operation: Operation, attemptNumber: number, request: Effect.Effect<A, LivenessError>) => {
     // Counted once the request runs, whatever its outcome (an interrupted request was sent too).
     const measured = request.pipe(
-      Metric.trackDuration(Metric.tagged(LivenessMetrics.providerLatency, "operation", operation)),
-      Effect.ensuring(Metric.increment(Metric.tagged(LivenessMetrics.providerAttempts, "operation", operation)))
+      Metric.trackDuration(LivenessMetrics.tagged(LivenessMetrics.providerLatency, "operation", operation)),
+      Effect.ensuring(
+        Metric.increment(LivenessMetrics.tagged(LivenessMetrics.providerAttempts, "operation", operation))
+      )
     )
     return prepare.pipe(
       Effect.zipRight(limiter.withPermit(measured)),
-      Effect.withSpan(`LivenessProvider.${operation}`, { attributes: { "liveness.attempt": attemptNumber } })
+      Effect.withSpan(`LivenessProvider.${operation}`, {
+        attributes: { "liveness.attempt": attemptNumber },
+        captureStackTrace: false
+      })
     )
   }
 
@@ -142,7 +147,7 @@ export const make: Effect.Effect<
         if (now - startedAt + Duration.toMillis(delay) >= deadlineMillis) return yield* error
 
         yield* Metric.increment(
-          Metric.tagged(Metric.tagged(LivenessMetrics.retries, "operation", operation), "reason", retryClass)
+          LivenessMetrics.tagged(LivenessMetrics.retries, "operation", operation, "reason", retryClass)
         )
         yield* Effect.logDebug("retrying provider request").pipe(
           Effect.annotateLogs({
@@ -192,7 +197,7 @@ export const make: Effect.Effect<
             "liveness.verdict": result.verdict,
             "liveness.attempts": result.attempts
           }),
-          Metric.increment(Metric.tagged(LivenessMetrics.checksByVerdict, "verdict", result.verdict)),
+          Metric.increment(LivenessMetrics.tagged(LivenessMetrics.checksByVerdict, "verdict", result.verdict)),
           Effect.logInfo("liveness process answered").pipe(
             Effect.annotateLogs({
               operation,
@@ -207,14 +212,14 @@ export const make: Effect.Effect<
         Effect.all([
           Effect.annotateCurrentSpan({ "liveness.error": error._tag }),
           Metric.increment(
-            Metric.tagged(Metric.tagged(LivenessMetrics.errorsByTag, "error", error._tag), "operation", operation)
+            LivenessMetrics.tagged(LivenessMetrics.errorsByTag, "error", error._tag, "operation", operation)
           ),
           Effect.logInfo("liveness operation failed").pipe(
             Effect.annotateLogs({ operation, error: error._tag, code: error.code })
           )
         ], { discard: true })
       ),
-      Metric.trackDuration(Metric.tagged(LivenessMetrics.checkLatency, "operation", operation))
+      Metric.trackDuration(LivenessMetrics.tagged(LivenessMetrics.checkLatency, "operation", operation))
     )
 
   const check = (input: unknown) =>
@@ -225,7 +230,7 @@ export const make: Effect.Effect<
           Effect.all([
             Effect.annotateCurrentSpan({ "liveness.error": error._tag }),
             Metric.increment(
-              Metric.tagged(Metric.tagged(LivenessMetrics.errorsByTag, "error", error._tag), "operation", "check")
+              LivenessMetrics.tagged(LivenessMetrics.errorsByTag, "error", error._tag, "operation", "check")
             )
           ], { discard: true })
         )
@@ -233,7 +238,7 @@ export const make: Effect.Effect<
       const kind = CheckInput.payloadKind(valid)
       yield* Effect.annotateCurrentSpan({ "liveness.payload_kind": kind._tag })
       return yield* run("createProcess", provider.createProcess(valid), SelfiePayload.isReplaySafe(kind))
-    }).pipe(Effect.withSpan("Liveness.check"))
+    }).pipe(Effect.withSpan("Liveness.check", { captureStackTrace: false }))
 
   const decodeId = Schema.decodeUnknown(Schema.UUID.pipe(Schema.compose(ProcessId)))
 
@@ -244,7 +249,7 @@ export const make: Effect.Effect<
       ),
       // Reads are idempotent: every transient failure may be retried.
       Effect.flatMap((processId) => run("getProcess", provider.getProcess(processId), true)),
-      Effect.withSpan("Liveness.getProcess")
+      Effect.withSpan("Liveness.getProcess", { captureStackTrace: false })
     )
 
   return { check, getProcess }
