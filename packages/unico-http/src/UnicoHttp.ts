@@ -211,11 +211,11 @@ export const make = (settings: UnicoOptions.Resolved) =>
               imageBase64: Redacted.value(input.imageBase64)
             })
           )
-        ).pipe(withApiKeyRedacted, Effect.withSpan("UnicoHttp.createProcess")),
+        ).pipe(withApiKeyRedacted, Effect.withSpan("UnicoHttp.createProcess", { captureStackTrace: false })),
       getProcess: (id) =>
         call(() => HttpClientRequest.get(`${settings.apiUrl}/processes/v1/${encodeURIComponent(id)}`), id).pipe(
           withApiKeyRedacted,
-          Effect.withSpan("UnicoHttp.getProcess")
+          Effect.withSpan("UnicoHttp.getProcess", { captureStackTrace: false })
         ),
       // The token, before the workflow takes a quota permit; `call` then finds it cached.
       prepare: Effect.asVoid(tokens.get)
