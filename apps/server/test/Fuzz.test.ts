@@ -44,7 +44,15 @@ const anyJson = fc.jsonValue({ maxDepth: 3 })
 const brokenBody = fc.oneof(
   fc.record({ imageBase64: notAPayload }).map((b) => ({ ...seedBody(), ...b })),
   fc.record({ code: invalidCpf }).map(({ code }) => ({ ...seedBody(), subject: { ...seedBody().subject, code } })),
-  fc.record({ name: fc.oneof(fc.constant(""), fc.constant("Luke  Skywalker"), fc.constant(" "), anyJson) }).map((
+  fc.record({
+    // Never a valid name: empty, blank, double spaces, or not a string at all.
+    name: fc.oneof(
+      fc.constant(""),
+      fc.constant("Luke  Skywalker"),
+      fc.constant(" "),
+      anyJson.filter((v) => typeof v !== "string")
+    )
+  }).map((
     { name }
   ) => ({ ...seedBody(), subject: { ...seedBody().subject, name } })),
   fc.record({ subsidiaryId: notAUuid }).map((b) => ({ ...seedBody(), ...b })),
