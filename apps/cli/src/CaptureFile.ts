@@ -4,6 +4,7 @@
  * sent as it is. The core validates the result like any other input.
  */
 import * as FileSystem from "@effect/platform/FileSystem"
+import { SelfiePayload } from "@liveness/core"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 
@@ -21,12 +22,6 @@ const REASONS: Partial<Record<string, string>> = {
   BadResource: "not a regular file"
 }
 
-const isImage = (bytes: Uint8Array) =>
-  (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) ||
-  (bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) ||
-  (Buffer.from(bytes.subarray(0, 4)).toString("latin1") === "RIFF" &&
-    Buffer.from(bytes.subarray(8, 12)).toString("latin1") === "WEBP")
-
 /** The `imageBase64` value for the capture stored at `path`. */
 export const read = (path: string) =>
   Effect.gen(function*() {
@@ -40,6 +35,6 @@ export const read = (path: string) =>
       )
     )
     if (bytes.length === 0) return yield* new CaptureFileError({ path, reason: "the file is empty" })
-    if (isImage(bytes)) return Buffer.from(bytes).toString("base64")
+    if (SelfiePayload.formatOf(bytes) !== undefined) return Buffer.from(bytes).toString("base64")
     return Buffer.from(bytes).toString("utf8").trim()
   })

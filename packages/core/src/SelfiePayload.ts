@@ -33,7 +33,8 @@ const firstBytes = (base64: string, count: number): Uint8Array => {
   return Either.getOrElse(Encoding.decodeBase64(chunk), () => new Uint8Array(0))
 }
 
-const formatOf = (bytes: Uint8Array): ImageFormat | undefined => {
+/** The image format of raw bytes by their signature (JPEG, PNG, WebP), or `undefined`. */
+export const formatOf = (bytes: Uint8Array): ImageFormat | undefined => {
   const at = (i: number) => bytes[i]
   if (at(0) === 0xff && at(1) === 0xd8 && at(2) === 0xff) return "jpeg"
   if ([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a].every((byte, i) => at(i) === byte)) return "png"

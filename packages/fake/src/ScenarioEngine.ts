@@ -94,13 +94,7 @@ const checkPayload = (
     return undefined
   }
   const bytes = Buffer.from(payload, "base64")
-  const format = bytes[0] === 0xff && bytes[1] === 0xd8
-    ? "jpeg"
-    : bytes[0] === 0x89 && bytes[1] === 0x50
-    ? "png"
-    : bytes.subarray(8, 12).toString("latin1") === "WEBP"
-    ? "webp"
-    : undefined
+  const format = SelfiePayload.formatOf(bytes)
   if (format === undefined || !/^[A-Za-z0-9+/]+={0,2}$/.test(payload)) return rejection(400, "20505")
   if (bytes.length > SelfiePayload.MAX_IMAGE_BYTES) return rejection(400, "20506")
   const size = ImageInfo.dimensions(format, bytes)

@@ -79,7 +79,8 @@ const TokenResponse = Schema.Struct({
   token_type: Schema.optional(Schema.String)
 })
 
-const GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+/** The OAuth2 grant of the token request (RFC 7523). */
+export const GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 
 const withApiKeyRedacted = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.locallyWith(effect, Headers.currentRedactedNames, (names) => [...names, "apikey"])
