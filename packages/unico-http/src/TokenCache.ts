@@ -4,13 +4,19 @@
  * time (a thousand concurrent cold calls mint one token), failures never cached, and a token the API refused
  * dropped so the next caller mints another.
  *
- * The hot path is one clock read and one comparison, without a lock.
+ * With a SharedTokenStore the single flight spans processes: a replica that needs a token first looks in the
+ * store, then takes the store's short lock and mints, while the others wait for the token to appear; if the
+ * holder dies, the lock expires and another takes it; if the store fails, the replica mints locally.
+ *
+ * The hot path is one clock read and one comparison, without a lock and without the store.
  *
  * @since 0.1.0
  */
 import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Redacted from "effect/Redacted"
+import { type AccountTokenStore, type SharedToken, SharedTokenStoreError } from "./SharedTokenStore.js"
 
 export interface MintedToken {
   readonly accessToken: Redacted.Redacted<string>
@@ -20,9 +26,9 @@ export interface MintedToken {
 export interface TokenCache<E> {
   /** A valid token, minting one if none is cached or the cached one is due for refresh. */
   readonly get: Effect.Effect<Redacted.Redacted<string>, E>
-  /** Drops `token` if it is still the cached one (the API refused it). */
+  /** Drops `token` if it is still the cached one (the API refused it), here and in the shared store. */
   readonly invalidate: (token: Redacted.Redacted<string>) => Effect.Effect<void>
-  /** Tokens minted so far. */
+  /** Tokens minted by this process so far. */
   readonly mints: Effect.Effect<number>
   /** When the cached token expires (epoch milliseconds), or `undefined` when none is cached. */
   readonly expiresAt: Effect.Effect<number | undefined>
@@ -31,53 +37,103 @@ export interface TokenCache<E> {
 /** The largest refresh margin: Unico's tokens live an hour; refresh with at least 5 minutes left. */
 export const REFRESH_MARGIN_MILLIS = 5 * 60 * 1000
 
-interface Cached {
-  readonly token: Redacted.Redacted<string>
-  readonly refreshAt: number
-  readonly expiresAt: number
+export interface SharedOptions {
+  /** The shared slot; without it every process mints its own tokens. */
+  readonly store: AccountTokenStore
+  /** How long a replica waits for another's mint before minting itself (default 6 s, past the lock's life). */
+  readonly waitFor?: Duration.DurationInput
+  /** How often a waiting replica looks for the token (default 50 ms). */
+  readonly pollEvery?: Duration.DurationInput
 }
 
-export const make = <E>(mint: Effect.Effect<MintedToken, E>): Effect.Effect<TokenCache<E>> =>
+export const make = <E>(mint: Effect.Effect<MintedToken, E>, shared?: SharedOptions): Effect.Effect<TokenCache<E>> =>
   Effect.gen(function*() {
     const lock = yield* Effect.makeSemaphore(1)
-    let cached: Cached | undefined
+    let cached: SharedToken | undefined
     let mints = 0
 
-    const refresh = Effect.gen(function*() {
-      // Another caller may have minted while this one waited for the lock.
+    const isFresh = (token: SharedToken | undefined, now: number): token is SharedToken =>
+      token !== undefined && now < token.refreshAt
+
+    /** Mints here; a failed refresh keeps serving a token that has not expired yet. */
+    const mintHere = Effect.gen(function*() {
       const before = yield* Clock.currentTimeMillis
-      if (cached !== undefined && before < cached.refreshAt) return cached.token
       const minted = yield* mint.pipe(
-        // A failed refresh keeps serving a token that has not expired yet.
         Effect.catchAll((error) =>
           cached !== undefined && before < cached.expiresAt ? Effect.succeed(undefined) : Effect.fail(error)
         )
       )
-      if (minted === undefined) return cached!.token
+      if (minted === undefined) return { token: cached!, minted: false }
       const now = yield* Clock.currentTimeMillis
       const lifetime = Math.max(0, minted.expiresInSeconds) * 1000
       const margin = Math.min(REFRESH_MARGIN_MILLIS, lifetime / 10)
-      cached = { token: minted.accessToken, refreshAt: now + lifetime - margin, expiresAt: now + lifetime }
+      cached = { accessToken: minted.accessToken, refreshAt: now + lifetime - margin, expiresAt: now + lifetime }
       mints++
-      return minted.accessToken
+      return { token: cached, minted: true }
     })
 
-    const get = Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      cached !== undefined && now < cached.refreshAt ? Effect.succeed(cached.token) : lock.withPermits(1)(refresh))
+    const adopt = (token: SharedToken) => {
+      cached = token
+      return token.accessToken
+    }
+
+    /** Looks in the store, else takes its lock and mints for every replica, else waits for the holder. */
+    const refreshShared = (options: SharedOptions) => {
+      const store = options.store
+      const waitMillis = Duration.toMillis(options.waitFor ?? Duration.seconds(6))
+      const pollEvery = options.pollEvery ?? Duration.millis(50)
+      const attempt = (giveUpAt: number): Effect.Effect<Redacted.Redacted<string>, E | SharedTokenStoreError> =>
+        Effect.gen(function*() {
+          const found = yield* store.get
+          const now = yield* Clock.currentTimeMillis
+          if (isFresh(found, now)) return adopt(found)
+          if (yield* store.tryLock) {
+            // The holder before us may have shared its token between our look and our lock.
+            const again = yield* store.get
+            if (isFresh(again, yield* Clock.currentTimeMillis)) {
+              yield* Effect.ignore(store.unlock)
+              return adopt(again)
+            }
+            const { minted, token } = yield* mintHere.pipe(Effect.onError(() => Effect.ignore(store.unlock)))
+            if (minted) yield* Effect.ignore(store.put(token))
+            yield* Effect.ignore(store.unlock)
+            return token.accessToken
+          }
+          // Another replica is minting: wait for its token, unless it takes longer than a mint can.
+          if (now >= giveUpAt) return (yield* mintHere).token.accessToken
+          return yield* Effect.zipRight(Effect.sleep(pollEvery), attempt(giveUpAt))
+        })
+      return Effect.flatMap(Clock.currentTimeMillis, (now) => attempt(now + waitMillis)).pipe(
+        // The store is an optimisation: when it fails, this process mints on its own.
+        Effect.catchIf(
+          (error): error is SharedTokenStoreError => error instanceof SharedTokenStoreError,
+          () => Effect.map(mintHere, ({ token }) => token.accessToken)
+        )
+      )
+    }
+
+    const refresh = Effect.gen(function*() {
+      // Another caller may have refreshed while this one waited for the lock.
+      if (isFresh(cached, yield* Clock.currentTimeMillis)) return cached.accessToken
+      if (shared === undefined) return (yield* mintHere).token.accessToken
+      return yield* refreshShared(shared)
+    })
+
+    const get = Effect.flatMap(
+      Clock.currentTimeMillis,
+      (now) => isFresh(cached, now) ? Effect.succeed(cached.accessToken) : lock.withPermits(1)(refresh)
+    )
 
     const invalidate = (token: Redacted.Redacted<string>) =>
-      Effect.sync(() => {
-        if (cached?.token === token) {
-          cached = undefined
-        }
+      Effect.suspend(() => {
+        if (cached?.accessToken === token) cached = undefined
+        return shared === undefined ? Effect.void : Effect.ignore(shared.store.remove(token))
       })
 
     return {
       get,
       invalidate,
-      mints: Effect.sync(() =>
-        mints
-      ),
+      mints: Effect.sync(() => mints),
       expiresAt: Effect.sync(() => cached?.expiresAt)
     }
   })

@@ -40,6 +40,7 @@ import * as Schema from "effect/Schema"
 import { readFileSync } from "node:fs"
 import * as Assertion from "./Assertion.js"
 import * as ErrorBody from "./ErrorBody.js"
+import * as SharedTokenStore from "./SharedTokenStore.js"
 import * as TokenCache from "./TokenCache.js"
 import * as TransportFailure from "./TransportFailure.js"
 import { UnicoConfigError } from "./UnicoConfigError.js"
@@ -173,7 +174,14 @@ export const make = (settings: UnicoOptions.Resolved) =>
       return { accessToken: Redacted.make(parsed.access_token), expiresInSeconds: parsed.expires_in }
     }).pipe(Effect.withSpan("UnicoHttp.mintToken", { attributes: { "unico.issuer": settings.issuer } }))
 
-    const tokens = yield* TokenCache.make(mint)
+    // Replicas share one token per service account when a SharedTokenStore is provided (see @liveness/redis).
+    const sharedStore = (yield* SharedTokenStore.SharedTokenStore).forAccount({
+      environment: settings.environment,
+      issuer: settings.issuer,
+      authUrl: settings.authUrl,
+      secret: Redacted.make(settings.privateKey.export({ format: "der", type: "pkcs8" }).toString("base64"))
+    })
+    const tokens = yield* TokenCache.make(mint, sharedStore === undefined ? undefined : { store: sharedStore })
     const apiKey = Redacted.value(settings.apiKey)
 
     /** One API call with the cached token; a refused token is dropped so the workflow's retry mints anew. */

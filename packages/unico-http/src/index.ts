@@ -5,6 +5,7 @@
  */
 export * as Assertion from "./Assertion.js"
 export * as ErrorBody from "./ErrorBody.js"
+export * as SharedTokenStore from "./SharedTokenStore.js"
 export * as TokenCache from "./TokenCache.js"
 export * as TransportFailure from "./TransportFailure.js"
 export * from "./UnicoConfigError.js"
