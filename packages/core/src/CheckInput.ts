@@ -14,17 +14,25 @@ import { InvalidRequest } from "./LivenessError.js"
 import * as SelfiePayload from "./SelfiePayload.js"
 import { Subject } from "./Subject.js"
 
-/** The selfie payload: an SDK payload or a plain image (see SelfiePayload), held as a secret. */
-export const ImageBase64 = Schema.Redacted(
-  messages.string("a string (the SDK's encrypted payload or a base64 image)").pipe(
-    Schema.filter(
-      (value) => Either.match(SelfiePayload.classify(value), { onLeft: (reason) => reason, onRight: () => true }),
-      {
-        identifier: "SelfiePayload"
-      }
-    )
+const Payload = messages.string("a string (the SDK's encrypted payload or a base64 image)").pipe(
+  Schema.filter(
+    (value) => Either.match(SelfiePayload.classify(value), { onLeft: (reason) => reason, onRight: () => true }),
+    {
+      identifier: "SelfiePayload"
+    }
   )
 )
+
+/**
+ * The selfie payload: an SDK payload or a plain image (see SelfiePayload), held as a secret. It is checked once,
+ * as it comes in (and again when encoded): `Schema.Redacted(Payload)` would check the wrapped value a second time
+ * on decode, a second pass over a payload of up to megabytes.
+ */
+export const ImageBase64 = Schema.transform(Payload, Schema.RedactedFromSelf(Schema.String), {
+  strict: true,
+  decode: (value) => Redacted.make(value),
+  encode: (redacted) => Redacted.value(redacted)
+})
 
 /** A branch id. The message overrides Schema's "Expected string, actual …", which would echo what was sent. */
 export const SubsidiaryId = Schema.UUID.annotations({ message: () => ({ message: "must be a UUID", override: true }) })

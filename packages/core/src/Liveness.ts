@@ -14,11 +14,15 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as LogLevel from "effect/LogLevel"
 import * as Metric from "effect/Metric"
 import * as Random from "effect/Random"
+import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as CheckInput from "./CheckInput.js"
 import { CheckPolicy, type Policy } from "./CheckPolicy.js"
+import * as Deadline from "./Deadline.js"
+import * as log from "./internal/log.js"
 import { DeadlineExceeded, InvalidRequest, type LivenessError, OutcomeUnknown } from "./LivenessError.js"
 import * as LivenessMetrics from "./LivenessMetrics.js"
 import { type LivenessProcess, ProcessId } from "./LivenessProcess.js"
@@ -176,7 +180,7 @@ export const make: Effect.Effect<
       const [process, made] = yield* withRetries(operation, request, replaySafe, startedAt, (n) => {
         attempts = n
       }).pipe(
-        Effect.timeoutFail({
+        Deadline.timeoutFail({
           duration: policy.deadline,
           onTimeout: () => new DeadlineExceeded({ deadlineMillis, attempts })
         })
@@ -198,14 +202,12 @@ export const make: Effect.Effect<
             "liveness.attempts": result.attempts
           }),
           Metric.increment(LivenessMetrics.tagged(LivenessMetrics.checksByVerdict, "verdict", result.verdict)),
-          Effect.logInfo("liveness process answered").pipe(
-            Effect.annotateLogs({
-              operation,
-              processId: result.process.id,
-              verdict: result.verdict,
-              attempts: result.attempts
-            })
-          )
+          log.annotated(LogLevel.Info, "liveness process answered", {
+            operation,
+            processId: result.process.id,
+            verdict: result.verdict,
+            attempts: result.attempts
+          })
         ], { discard: true })
       ),
       Effect.tapError((error) =>
@@ -214,9 +216,7 @@ export const make: Effect.Effect<
           Metric.increment(
             LivenessMetrics.tagged(LivenessMetrics.errorsByTag, "error", error._tag, "operation", operation)
           ),
-          Effect.logInfo("liveness operation failed").pipe(
-            Effect.annotateLogs({ operation, error: error._tag, code: error.code })
-          )
+          log.annotated(LogLevel.Info, "liveness operation failed", { operation, error: error._tag, code: error.code })
         ], { discard: true })
       ),
       Metric.trackDuration(LivenessMetrics.tagged(LivenessMetrics.checkLatency, "operation", operation))
@@ -235,7 +235,8 @@ export const make: Effect.Effect<
           ], { discard: true })
         )
       )
-      const kind = CheckInput.payloadKind(valid)
+      // Validation has just classified the payload: its kind follows without another pass over it.
+      const kind = SelfiePayload.kindOfAccepted(Redacted.value(valid.imageBase64))
       yield* Effect.annotateCurrentSpan({ "liveness.payload_kind": kind._tag })
       return yield* run("createProcess", provider.createProcess(valid), SelfiePayload.isReplaySafe(kind))
     }).pipe(Effect.withSpan("Liveness.check", { captureStackTrace: false }))

@@ -19,6 +19,8 @@ export type PayloadKind =
 /** Unico's limit for plain images, decoded. */
 export const MAX_IMAGE_BYTES = 800 * 1024
 
+const SDK_PAYLOAD: PayloadKind = { _tag: "SdkPayload" }
+
 const BASE64URL_PART = /^[A-Za-z0-9_-]+$/
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 
@@ -56,7 +58,7 @@ const isCompactJwt = (value: string): boolean => {
  */
 export const classify = (value: string): Either.Either<PayloadKind, string> => {
   if (value.length === 0) return Either.left("must not be empty")
-  if (isCompactJwt(value)) return Either.right({ _tag: "SdkPayload" })
+  if (isCompactJwt(value)) return Either.right(SDK_PAYLOAD)
   if (value.startsWith("data:")) {
     return Either.left("must be bare base64: remove the data: URL prefix (data:image/...;base64,)")
   }
@@ -73,6 +75,18 @@ export const classify = (value: string): Either.Either<PayloadKind, string> => {
     return Either.left(`is an image of ${bytes} bytes; Unico accepts at most ${MAX_IMAGE_BYTES} bytes (800 KB)`)
   }
   return Either.right({ _tag: "Image", format, bytes })
+}
+
+/**
+ * The kind of a value that `classify` accepted, without scanning it again: of the accepted values, only SDK payloads
+ * hold a dot (base64 images cannot), and an image's format and size come from its first bytes and its length. For a
+ * value `classify` refuses, the answer is not meaningful: validate first.
+ */
+export const kindOfAccepted = (value: string): PayloadKind => {
+  if (value.includes(".")) return SDK_PAYLOAD
+  const format = formatOf(firstBytes(value, 12))
+  if (format !== undefined) return { _tag: "Image", format, bytes: decodedLength(value) }
+  return Either.getOrThrowWith(classify(value), (reason) => new Error(`not an accepted payload: ${reason}`))
 }
 
 /** Whether a failed attempt with this payload may be replayed: only single-use SDK payloads are safe. */

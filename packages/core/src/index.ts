@@ -6,6 +6,7 @@
 export * as CheckInput from "./CheckInput.js"
 export * as CheckPolicy from "./CheckPolicy.js"
 export * as Cpf from "./Cpf.js"
+export * as Deadline from "./Deadline.js"
 export * as Liveness from "./Liveness.js"
 export * from "./LivenessError.js"
 export * as LivenessMetrics from "./LivenessMetrics.js"

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { LivenessProcess, LivenessProvider, UnexpectedResponse, UnicoCodes } from "@liveness/core"
+import { LivenessProcess, LivenessProvider, SelfiePayload, UnexpectedResponse, UnicoCodes } from "@liveness/core"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -56,12 +56,16 @@ const toResult = (answer: ScenarioEngine.EngineAnswer, processId?: string) =>
 export const make = (options: Options = {}) =>
   Effect.map(ScenarioEngine.make(options), (engine) => {
     const provider: LivenessProvider.LivenessProvider.Service = {
-      createProcess: (request) =>
-        engine.createProcess({
+      createProcess: (request) => {
+        const imageBase64 = Redacted.value(request.imageBase64)
+        return engine.createProcess({
           subject: request.subject,
           subsidiaryId: request.subsidiaryId,
-          imageBase64: Redacted.value(request.imageBase64)
-        }).pipe(Effect.flatMap((answer) => toResult(answer))),
+          imageBase64,
+          // A CheckInput was validated: its kind follows without another pass over a payload of up to megabytes.
+          kind: SelfiePayload.kindOfAccepted(imageBase64)
+        }).pipe(Effect.flatMap((answer) => toResult(answer)))
+      },
       getProcess: (id) => engine.getProcess(id).pipe(Effect.flatMap((answer) => toResult(answer, id)))
     }
     const control: FakeProvider.Service = {

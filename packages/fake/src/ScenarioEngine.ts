@@ -16,7 +16,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { randomUUID } from "node:crypto"
-import { fingerprint, readSdkClaims, SDK_PAYLOAD_LIFETIME_MILLIS } from "./Fixtures.js"
+import { fingerprint, readSdkClaims, SDK_PAYLOAD_LIFETIME_MILLIS, type SdkPayloadClaims } from "./Fixtures.js"
 import * as ImageInfo from "./ImageInfo.js"
 import * as MagicValues from "./MagicValues.js"
 import { type Answer, type Name, type Outcome, outcomeOf } from "./Scenario.js"
@@ -30,6 +30,11 @@ export interface EngineRequest {
   } | undefined
   readonly subsidiaryId?: string | undefined
   readonly imageBase64: string
+  /**
+   * The payload's kind when the caller already knows it: the in-memory FakeProvider receives payloads the workflow
+   * has validated. Without it (the sandbox) the engine classifies the payload itself.
+   */
+  readonly kind?: SelfiePayload.PayloadKind | undefined
 }
 
 /** A process as the provider stores and returns it. */
@@ -79,16 +84,45 @@ type ErrorAnswer = Extract<Answer, { _tag: "Error" }>
 
 const rejection = (status: number, code: string): ErrorAnswer => ({ _tag: "Error", status, code })
 
+/**
+ * One received payload, looked at once: its kind and (for a fake SDK payload) its claims are read at most once per
+ * request, whichever of the checks, the scenario and the record asks first. Payloads are up to megabytes.
+ */
+interface Received {
+  readonly payload: string
+  readonly kind: () => Either.Either<SelfiePayload.PayloadKind, string>
+  readonly claims: () => SdkPayloadClaims | undefined
+}
+
+const once = <A>(f: () => A): () => A => {
+  let done = false
+  let value: A
+  return () => {
+    if (!done) {
+      value = f()
+      done = true
+    }
+    return value
+  }
+}
+
+const receive = (payload: string, kind: SelfiePayload.PayloadKind | undefined): Received => ({
+  payload,
+  kind: kind === undefined ? once(() => SelfiePayload.classify(payload)) : () => Either.right(kind),
+  claims: once(() => readSdkClaims(payload))
+})
+
 /** Unico's checks on the selfie payload itself, before any scenario (none for a valid, fresh payload). */
 const checkPayload = (
-  payload: string,
+  received: Received,
   now: number,
   used: ReadonlySet<string>,
   print: string
 ): ErrorAnswer | undefined => {
-  const kind = SelfiePayload.classify(payload)
+  const { payload } = received
+  const kind = received.kind()
   if (Either.isRight(kind) && kind.right._tag === "SdkPayload") {
-    const claims = readSdkClaims(payload)
+    const claims = received.claims()
     if (claims !== undefined && now - claims.iat * 1000 > SDK_PAYLOAD_LIFETIME_MILLIS) return rejection(400, "10507")
     if (used.has(print)) return rejection(400, "10508")
     return undefined
@@ -103,8 +137,8 @@ const checkPayload = (
   return undefined
 }
 
-const kindOf = (payload: string): "sdk" | "image" | "unknown" =>
-  Either.match(SelfiePayload.classify(payload), {
+const kindOf = (received: Received): "sdk" | "image" | "unknown" =>
+  Either.match(received.kind(), {
     onLeft: () => "unknown",
     onRight: (kind) => (kind._tag === "SdkPayload" ? "sdk" : "image")
   })
@@ -119,9 +153,9 @@ export const make = (options: EngineOptions = {}): Effect.Effect<ScenarioEngine>
     const attemptsByPayload = new Map<string, number>()
     const processesByPayload = new Map<string, number>()
 
-    const scenarioFor = (request: EngineRequest, attempt: number): Outcome => {
+    const scenarioFor = (request: EngineRequest, received: Received, attempt: number): Outcome => {
       const byCpf = request.subject === undefined ? undefined : MagicValues.byCpf.get(request.subject.code)
-      const name: Name = byCpf ?? readSdkClaims(request.imageBase64)?.scenario ?? "live"
+      const name: Name = byCpf ?? received.claims()?.scenario ?? "live"
       return outcomeOf(name, attempt)
     }
 
@@ -133,14 +167,15 @@ export const make = (options: EngineOptions = {}): Effect.Effect<ScenarioEngine>
     const createProcess = (request: EngineRequest) =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
+        const received = receive(request.imageBase64, request.kind)
         const print = fingerprint(request.imageBase64)
         const attempt = (attemptsByPayload.get(print) ?? 0) + 1
         attemptsByPayload.set(print, attempt)
         const scripted = script.shift()
         const outcome: Outcome = scripted ??
           (() => {
-            const refused = checkPayload(request.imageBase64, now, used, print)
-            return refused === undefined ? scenarioFor(request, attempt) : { answer: refused }
+            const refused = checkPayload(received, now, used, print)
+            return refused === undefined ? scenarioFor(request, received, attempt) : { answer: refused }
           })()
 
         let answer: EngineAnswer
@@ -164,7 +199,7 @@ export const make = (options: EngineOptions = {}): Effect.Effect<ScenarioEngine>
           ...(request.subject === undefined ? {} : { subject: request.subject }),
           ...(request.subsidiaryId === undefined ? {} : { subsidiaryId: request.subsidiaryId }),
           payloadFingerprint: print,
-          payloadKind: kindOf(request.imageBase64),
+          payloadKind: kindOf(received),
           ...(answer._tag === "Process" ? { processId: answer.process.id } : {}),
           answer: answer._tag === "Process"
             ? { status: 200, processId: answer.process.id }

@@ -18,6 +18,7 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import {
   type CheckInput,
+  Deadline,
   type LivenessError,
   LivenessProcess,
   LivenessProvider,
@@ -120,7 +121,7 @@ export const make = (settings: UnicoOptions.Resolved) =>
               ))
           )
         ),
-        Effect.timeoutFail({
+        Deadline.timeoutFail({
           duration: settings.timeout,
           onTimeout: () =>
             new ProviderUnavailable({
