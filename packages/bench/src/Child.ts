@@ -91,6 +91,20 @@ export const procStatusKb = (pid: number, field: "VmRSS" | "VmHWM") => {
   }
 }
 
+/** CPU time (user + system, all threads) a process has used so far, in milliseconds, or NaN off Linux. */
+export const procCpuMillis = (pid: number) => {
+  try {
+    // Fields after the command name, whose parentheses may hold spaces: utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND
+  } catch {
+    return Number.NaN
+  }
+}
+
+/** USER_HZ: 100 on every Linux this runs on. */
+const CLOCK_TICKS_PER_SECOND = 100
+
 /** Paths of built entry points, from the repository root. */
 export const entry = {
   sandbox: join("packages", "sandbox", "dist", "bin.js"),

@@ -129,3 +129,24 @@ describe("SelfiePayload.classify", () => {
     })
   })
 })
+
+describe("SelfiePayload.kindOfAccepted", () => {
+  it("gives classify's kind for every accepted value, without classifying again", () => {
+    const accepted = [
+      sdkPayload(),
+      jwePayload(),
+      "ab-c_d.e_f-g.h-i_j",
+      imageBase64("jpeg", 4096),
+      imageBase64("png", 1001),
+      imageBase64("webp", 1002),
+      imageBase64("jpeg", SelfiePayload.MAX_IMAGE_BYTES)
+    ]
+    for (const value of accepted) {
+      expect(Either.right(SelfiePayload.kindOfAccepted(value))).toEqual(SelfiePayload.classify(value))
+    }
+  })
+
+  it("throws rather than guess for a value without a dot that classify refuses", () => {
+    expect(() => SelfiePayload.kindOfAccepted("not base64!")).toThrow(/not an accepted payload/)
+  })
+})
