@@ -6,10 +6,10 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import { Liveness } from "@liveness/core"
 import { LivenessRuntime } from "@liveness/runtime"
-import * as ConfigError from "effect/ConfigError"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as CaptureFile from "./CaptureFile.js"
+import * as ConfigProblem from "./ConfigProblem.js"
 import * as ExitCode from "./ExitCode.js"
 import * as MainLayer from "./MainLayer.js"
 import * as Output from "./Output.js"
@@ -76,11 +76,8 @@ export const command = Command.make(
       yield* ExitCode.set(ExitCode.ofVerdict(result.verdict))
     }).pipe(
       Effect.catchAll((error) => {
-        if (
-          ConfigError.isConfigError(error) || error._tag === "ProviderConfigError" || error._tag === "UnicoConfigError"
-        ) {
-          const text = ConfigError.isConfigError(error) ? String(error) : error.message
-          return Output.problem(`Configuration error: ${text}`, "configuration", flags.json).pipe(
+        if (ConfigProblem.is(error)) {
+          return Output.problem(ConfigProblem.message(error), "configuration", flags.json).pipe(
             Effect.zipRight(ExitCode.set(ExitCode.PROVIDER_ERROR))
           )
         }

@@ -24,6 +24,7 @@ import * as Redacted from "effect/Redacted"
 import { generateKeyPairSync, randomUUID } from "node:crypto"
 import { json } from "./CheckCommand.js"
 import * as ConfigProblem from "./ConfigProblem.js"
+import * as DoctorRedis from "./DoctorRedis.js"
 import * as ExitCode from "./ExitCode.js"
 
 export type Status = "ok" | "warn" | "FAIL" | "skipped"
@@ -226,8 +227,8 @@ const anyUnicoSetting = Effect.map(
   (values) => values.some(Option.isSome)
 )
 
-/** All the checks, against UNICO_* or, with none set, the embedded sandbox. */
-export const diagnose = Effect.scoped(Effect.gen(function*() {
+/** The provider's checks, against UNICO_* or, with none set, the embedded sandbox. */
+const diagnoseProvider = Effect.scoped(Effect.gen(function*() {
   if (!(yield* anyUnicoSetting)) {
     const sandbox = yield* Sandbox.start({ rateLimit: false })
     const options = Sandbox.adapterOptions(sandbox)
@@ -265,6 +266,12 @@ export const diagnose = Effect.scoped(Effect.gen(function*() {
   }
 }))
 
+/** All the checks: the provider's, then Redis's when LIVENESS_REDIS_URL is set. */
+export const diagnose = Effect.map(
+  Effect.all([diagnoseProvider, DoctorRedis.checks]),
+  ([report, redis]) => ({ ...report, checks: [...report.checks, ...redis] })
+)
+
 const passed = (checks: ReadonlyArray<Check>) =>
   checks.every((check) => check.status === "ok" || check.status === "warn")
 
@@ -291,8 +298,8 @@ export const command = Command.make("doctor", { json }, (flags) =>
   )).pipe(
     Command.withDescription(
       "Check the Unico configuration (UNICO_*) step by step, each failure with its fix: the private key, the " +
-        "issuer, the hosts' environment (UAT vs production), a token, the API key. With no UNICO_* set, checks " +
-        "the embedded sandbox.\n" +
+        "issuer, the hosts' environment (UAT vs production), a token, the API key; and Redis when " +
+        "LIVENESS_REDIS_URL is set. With no UNICO_* set, checks the embedded sandbox.\n" +
         "Example: liveness doctor   (with UNICO_ISSUER, UNICO_PRIVATE_KEY_FILE and UNICO_API_KEY set)\n" +
         "Exit codes: 0 all checks passed (warnings allowed), 4 a check failed."
     )

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "@effect/vitest"
 import { Fixtures } from "@liveness/fake"
+import { RedisServer } from "@liveness/redis"
 import { Sandbox } from "@liveness/sandbox"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
@@ -39,11 +40,7 @@ const apart = Effect.sleep("1100 millis")
 /** The environment of a real-Unico configuration pointed at the test's sandbox, with overrides. */
 const unico = (overrides: Record<string, string | undefined> = {}) => {
   const env: Record<string, string | undefined> = {
-    UNICO_AUTH_URL: sandbox.authUrl,
-    UNICO_API_URL: sandbox.apiUrl,
-    UNICO_ISSUER: sandbox.issuer,
-    UNICO_PRIVATE_KEY: Redacted.value(sandbox.privateKey),
-    UNICO_API_KEY: Redacted.value(sandbox.apiKey),
+    ...Sandbox.unicoEnvironment(sandbox),
     ...overrides
   }
   const entries = Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined)
@@ -178,6 +175,40 @@ describe("liveness doctor", () => {
       const { code, out } = yield* runCli(["doctor"]).pipe(unico({ UNICO_API_KEY: undefined }))
       expect(code).toBe(ExitCode.PROVIDER_ERROR)
       expect(out).toMatch(/FAIL +settings: UNICO_API_KEY is missing/)
+    }))
+})
+
+describe("liveness doctor with LIVENESS_REDIS_URL", () => {
+  it.scopedLive("a reachable Redis passes, with where the quota is shared and what happens without it", () =>
+    Effect.gen(function*() {
+      const url = yield* RedisServer.shared
+      const { code, out } = yield* runCli(["doctor"]).pipe(
+        unico({ LIVENESS_REDIS_URL: url, LIVENESS_REPLICAS: "3", LIVENESS_REDIS_PREFIX: `doctor-${randomUUID()}:` })
+      )
+      expect(code).toBe(0)
+      expect(out).toMatch(
+        /ok +Redis: redis:\/\/127\.0\.0\.1:\d+ answered in \d+ms; quota and token shared under doctor-/
+      )
+      expect(out).toContain("a local limit of 3/s (quota 10 ÷ 3 replicas)")
+    }))
+
+  it.scopedLive("an unreachable Redis fails with the fix and the degraded mode; a password never shows", () =>
+    Effect.gen(function*() {
+      const server = yield* RedisServer.start()
+      yield* server.kill
+      const withPassword = server.url.replace("redis://", "redis://:hunter2redis@")
+      const { code, out } = yield* runCli(["doctor"]).pipe(unico({ LIVENESS_REDIS_URL: withPassword }))
+      expect(code).toBe(ExitCode.PROVIDER_ERROR)
+      expect(out).toMatch(/FAIL +Redis: redis:\/\/127\.0\.0\.1:\d+ did not answer \(ECONNREFUSED\)/)
+      expect(out).toContain("fix: Start Redis or correct LIVENESS_REDIS_URL")
+      expect(out).not.toContain("hunter2redis")
+    }))
+
+  it.live("a URL that is not Redis's is a failed check naming the variable", () =>
+    Effect.gen(function*() {
+      const { code, out } = yield* runCli(["doctor"]).pipe(unico({ LIVENESS_REDIS_URL: "http://cache:6379" }))
+      expect(code).toBe(ExitCode.PROVIDER_ERROR)
+      expect(out).toMatch(/FAIL +Redis: LIVENESS_REDIS_URL is not a Redis URL/)
     }))
 })
 

@@ -32,11 +32,7 @@ afterAll(() => Effect.runPromise(Scope.close(scope, Exit.void)))
 const env = (overrides: Record<string, string> = {}) =>
   ConfigProvider.fromMap(
     new Map(Object.entries({
-      UNICO_AUTH_URL: sandbox.authUrl,
-      UNICO_API_URL: sandbox.apiUrl,
-      UNICO_ISSUER: sandbox.issuer,
-      UNICO_PRIVATE_KEY: Redacted.value(sandbox.privateKey),
-      UNICO_API_KEY: Redacted.value(sandbox.apiKey),
+      ...Sandbox.unicoEnvironment(sandbox),
       LIVENESS_LOG_LEVEL: "debug",
       LIVENESS_MAX_ATTEMPTS: "2",
       LIVENESS_BASE_DELAY_MS: "10",

@@ -7,7 +7,6 @@ import { Fixtures } from "@liveness/fake"
 import { Sandbox } from "@liveness/sandbox"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
@@ -63,11 +62,7 @@ const run = (args: ReadonlyArray<string>, env: Record<string, string | undefined
   )
   const merged: Record<string, string | undefined> = {
     ...inherited,
-    UNICO_AUTH_URL: sandbox.authUrl,
-    UNICO_API_URL: sandbox.apiUrl,
-    UNICO_ISSUER: sandbox.issuer,
-    UNICO_PRIVATE_KEY: Redacted.value(sandbox.privateKey),
-    UNICO_API_KEY: Redacted.value(sandbox.apiKey),
+    ...Sandbox.unicoEnvironment(sandbox),
     LIVENESS_BASE_DELAY_MS: "5",
     LIVENESS_MAX_DELAY_MS: "20",
     LIVENESS_RATE_LIMIT: "0",

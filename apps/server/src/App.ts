@@ -74,6 +74,17 @@ const probeReadiness = Effect.fn("Gateway.ready")(function*(timeout: Duration.Du
 
 const metricsText = Effect.map(Metric.snapshot, Prometheus.render)
 
+/** What `/readyz` says of Redis: connected, or degraded since when, why, and what replicas do meanwhile. */
+const redisReadiness = (redis: NonNullable<LivenessRuntime.Info["redis"]>) => {
+  const state = Effect.runSync(redis.state)
+  return {
+    status: state.status,
+    target: redis.target,
+    since: new Date(state.since).toISOString(),
+    ...(state.status === "degraded" ? { reason: state.reason, degradedMode: redis.degradedMode } : {})
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Responses
 // ---------------------------------------------------------------------------------------------------------------
@@ -349,7 +360,13 @@ export const make = (context: Context): express.Express => {
   app.get(ready.express, route(ready.express), async (req, res) => {
     const exit = await runtime.runPromiseExit(probeReadiness(readyTimeout))
     if (Exit.isSuccess(exit)) {
-      return sendJson(res, 200, { status: "ready", provider: provider.kind, simulated: provider.simulated })
+      return sendJson(res, 200, {
+        status: "ready",
+        provider: provider.kind,
+        simulated: provider.simulated,
+        // Degraded Redis does not fail readiness: checks go on with local limits and tokens.
+        ...(provider.redis === undefined ? {} : { redis: redisReadiness(provider.redis) })
+      })
     }
     const failure = Cause.failureOption(exit.cause)
     const reason = Option.isNone(failure)

@@ -260,7 +260,8 @@ export const document: Document = {
       get: {
         operationId: "ready",
         summary: "Readiness: the provider can answer",
-        description: "Runs the provider's probe: a token can be minted (unico, sandbox); the fake is always ready.",
+        description: "Runs the provider's probe: a token can be minted (unico, sandbox); the fake is always ready. " +
+          "With Redis configured, also says whether the replicas' shared quota and token are in use.",
         tags: ["operations"],
         responses: {
           "200": {
@@ -274,7 +275,20 @@ export const document: Document = {
                   properties: {
                     status: { const: "ready" },
                     provider: { $ref: "#/components/schemas/ProviderKind" },
-                    simulated: { type: "boolean" }
+                    simulated: { type: "boolean" },
+                    redis: {
+                      type: "object",
+                      description: "Only with LIVENESS_REDIS_URL. Degraded does not fail readiness: each replica " +
+                        "runs on its local limit (quota / LIVENESS_REPLICAS) and its own token until Redis is back.",
+                      required: ["status", "target", "since"],
+                      properties: {
+                        status: { enum: ["connected", "degraded"] },
+                        target: { type: "string", description: "Where Redis is, without credentials." },
+                        since: { type: "string", format: "date-time" },
+                        reason: { type: "string" },
+                        degradedMode: { type: "string" }
+                      }
+                    }
                   }
                 }
               }

@@ -148,9 +148,14 @@ export const start = async (options: StartOptions = {}): Promise<Gateway> => {
       simulated: provider.simulated,
       auth: keys.enabled ? `${config.apiKeys.length} key(s)` : "off",
       rateLimitPerMinute: config.rateLimitPerMinute,
-      bodyLimitBytes: config.bodyLimitBytes
+      bodyLimitBytes: config.bodyLimitBytes,
+      ...(provider.redis === undefined
+        ? {}
+        : { redis: provider.redis.target, redisPrefix: provider.redis.prefix, replicas: provider.redis.replicas })
     },
-    `liveness gateway listening on ${url}, provider: ${provider.description}`
+    `liveness gateway listening on ${url}, provider: ${provider.description}${
+      provider.redis === undefined ? "" : `, quota and token shared through ${provider.redis.target}`
+    }`
   )
   if (!keys.enabled) {
     logger.warn(

@@ -12,7 +12,6 @@ import { Fixtures } from "@liveness/fake"
 import { Sandbox } from "@liveness/sandbox"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
 import { Problems } from "../src/index.js"
 import { startGateway, type TestGateway } from "./support.js"
@@ -49,11 +48,7 @@ beforeAll(async () => {
   )
   gw = await startGateway({
     LIVENESS_PROVIDER: "unico",
-    UNICO_AUTH_URL: sandbox.authUrl,
-    UNICO_API_URL: sandbox.apiUrl,
-    UNICO_ISSUER: sandbox.issuer,
-    UNICO_PRIVATE_KEY: Redacted.value(sandbox.privateKey),
-    UNICO_API_KEY: Redacted.value(sandbox.apiKey),
+    ...Sandbox.unicoEnvironment(sandbox),
     UNICO_TIMEOUT_MS: "400",
     LIVENESS_RATE_LIMIT: "0",
     LIVENESS_BASE_DELAY_MS: "20",

@@ -1,10 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Fixtures } from "@liveness/fake"
-import { type ChildProcess, spawn } from "node:child_process"
 import { connect } from "node:net"
-import { fileURLToPath } from "node:url"
 import { start, StartupError } from "../src/index.js"
-import { expectProblem, postJson, seedBody, startGateway } from "./support.js"
+import { expectProblem, listening, postJson, seedBody, spawnGateway, startGateway } from "./support.js"
 
 const startFails = async (env: Record<string, string>) => {
   const error = await start({
@@ -83,44 +81,6 @@ describe("start-up refuses bad configuration with a readable message", () => {
     }
   })
 })
-
-// The gateway as a process: src/main.ts under tsx (dist/main.js is the same code, built).
-const serverDir = fileURLToPath(new URL("..", import.meta.url))
-
-interface Spawned {
-  readonly child: ChildProcess
-  readonly stdout: () => string
-  readonly stderr: () => string
-  readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
-}
-
-const spawnGateway = (env: Record<string, string>): Spawned => {
-  const child = spawn(process.execPath, ["--conditions=@liveness/source", "--import", "tsx", "src/main.ts"], {
-    cwd: serverDir,
-    env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
-  let out = ""
-  let err = ""
-  child.stdout!.on("data", (chunk: Buffer) => void (out += chunk.toString("utf8")))
-  child.stderr!.on("data", (chunk: Buffer) => void (err += chunk.toString("utf8")))
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on("exit", (code, signal) => resolve({ code, signal }))
-  )
-  return { child, stdout: () => out, stderr: () => err, exit }
-}
-
-const listening = async (spawned: Spawned): Promise<string> => {
-  const deadline = Date.now() + 45_000
-  while (Date.now() < deadline) {
-    const line = spawned.stdout().split("\n").find((text) => text.includes("\"url\""))
-    if (line !== undefined) return (JSON.parse(line) as { url: string }).url
-    if (spawned.child.exitCode !== null) break
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  spawned.child.kill("SIGKILL")
-  throw new Error(`the gateway did not start; stderr: ${spawned.stderr().slice(0, 500)}`)
-}
 
 /** Waits until the gateway reports `count` checks in flight (its own gauge), so a signal finds them running. */
 const checksInFlight = async (url: string, count: number) => {

@@ -1,4 +1,6 @@
 import { Fixtures } from "@liveness/fake"
+import { type ChildProcess, spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
 import { expect } from "vitest"
 import { type Gateway, type Problems, start, type StartOptions } from "../src/index.js"
 
@@ -94,4 +96,42 @@ export const closedPort = async (): Promise<number> => {
   const { port } = server.address() as { port: number }
   await new Promise<void>((resolve) => server.close(() => resolve()))
   return port
+}
+
+// The gateway as a process: src/main.ts under tsx (dist/main.js is the same code, built).
+const serverDir = fileURLToPath(new URL("..", import.meta.url))
+
+export interface Spawned {
+  readonly child: ChildProcess
+  readonly stdout: () => string
+  readonly stderr: () => string
+  readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+}
+
+export const spawnGateway = (env: Record<string, string>): Spawned => {
+  const child = spawn(process.execPath, ["--conditions=@liveness/source", "--import", "tsx", "src/main.ts"], {
+    cwd: serverDir,
+    env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  let out = ""
+  let err = ""
+  child.stdout!.on("data", (chunk: Buffer) => void (out += chunk.toString("utf8")))
+  child.stderr!.on("data", (chunk: Buffer) => void (err += chunk.toString("utf8")))
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal }))
+  )
+  return { child, stdout: () => out, stderr: () => err, exit }
+}
+
+export const listening = async (spawned: Spawned): Promise<string> => {
+  const deadline = Date.now() + 45_000
+  while (Date.now() < deadline) {
+    const line = spawned.stdout().split("\n").find((text) => text.includes("\"url\""))
+    if (line !== undefined) return (JSON.parse(line) as { url: string }).url
+    if (spawned.child.exitCode !== null) break
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  spawned.child.kill("SIGKILL")
+  throw new Error(`the gateway did not start; stderr: ${spawned.stderr().slice(0, 500)}`)
 }

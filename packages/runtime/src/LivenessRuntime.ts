@@ -8,12 +8,14 @@
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { CheckPolicy, Liveness, type LivenessError, type LivenessProvider } from "@liveness/core"
 import { FakeProvider } from "@liveness/fake"
+import { type RedisConfigError, RedisCoordination } from "@liveness/redis"
 import { Sandbox } from "@liveness/sandbox"
 import { type UnicoConfigError, UnicoHttp } from "@liveness/unico-http"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import type { ProviderConfigError } from "./ProviderConfigError.js"
 import * as ProviderSelection from "./ProviderSelection.js"
 
@@ -25,21 +27,26 @@ export interface Info {
   readonly simulated: boolean
   /** Readiness: the provider can answer (a token can be minted; the fake is always ready). */
   readonly ready: Effect.Effect<void, LivenessError>
-  /** Access tokens minted so far (0 for the fake). */
+  /** Access tokens minted so far by this process (0 for the fake). */
   readonly tokenMints: Effect.Effect<number>
+  /** The Redis the replicas coordinate through, when `LIVENESS_REDIS_URL` is set. */
+  readonly redis?: RedisCoordination.Service | undefined
 }
 
 export class ProviderInfo extends Context.Tag("@liveness/runtime/ProviderInfo")<ProviderInfo, Info>() {}
 
+const redisInfo = Effect.map(Effect.serviceOption(RedisCoordination.RedisCoordination), Option.getOrUndefined)
+
 const tokenInfo = (kind: "unico" | "sandbox", description: string) =>
   Layer.effect(
     ProviderInfo,
-    Effect.map(UnicoHttp.UnicoHttp, (unico): Info => ({
+    Effect.map(Effect.all([UnicoHttp.UnicoHttp, redisInfo]), ([unico, redis]): Info => ({
       kind,
       description,
       simulated: kind === "sandbox",
       ready: Effect.asVoid(unico.token),
-      tokenMints: unico.tokenMints
+      tokenMints: unico.tokenMints,
+      redis
     }))
   )
 
@@ -62,23 +69,40 @@ export const providerLayer = (
         Layer.provide(NodeHttpClient.layerUndici)
       )
     case "fake":
-      return Layer.succeed(ProviderInfo, {
-        kind: "fake",
-        description: "fake (in memory, no HTTP)",
-        simulated: true,
-        ready: Effect.void,
-        tokenMints: Effect.succeed(0)
-      }).pipe(Layer.provideMerge(FakeProvider.layer()))
+      return Layer.effect(
+        ProviderInfo,
+        Effect.map(redisInfo, (redis): Info => ({
+          kind: "fake",
+          description: "fake (in memory, no HTTP)",
+          simulated: true,
+          ready: Effect.void,
+          tokenMints: Effect.succeed(0),
+          redis
+        }))
+      ).pipe(Layer.provideMerge(FakeProvider.layer()))
   }
 }
 
-export type Error = ConfigError.ConfigError | ProviderConfigError | UnicoConfigError
+export type Error = ConfigError.ConfigError | ProviderConfigError | UnicoConfigError | RedisConfigError
 
-/** The workflow over the configured provider. */
+/**
+ * The workflow over the configured provider. With `LIVENESS_REDIS_URL`, the tenant's quota and the access
+ * token are shared with the other replicas through Redis (see @liveness/redis); without it, both are local.
+ */
 export const layer: Layer.Layer<Liveness.Liveness | ProviderInfo, Error> = Layer.unwrapEffect(
-  Effect.map(ProviderSelection.select, (selection) =>
-    Liveness.layer.pipe(
+  Effect.gen(function*() {
+    const selection = yield* ProviderSelection.select
+    const redis = yield* RedisCoordination.fromConfig
+    if (Option.isNone(redis)) {
+      return Liveness.layer.pipe(
+        Layer.provideMerge(providerLayer(selection.kind)),
+        Layer.provide(CheckPolicy.layerConfig)
+      )
+    }
+    return Liveness.layerWithoutRateLimiter.pipe(
       Layer.provideMerge(providerLayer(selection.kind)),
+      Layer.provideMerge(redis.value),
       Layer.provide(CheckPolicy.layerConfig)
-    ))
+    )
+  })
 )

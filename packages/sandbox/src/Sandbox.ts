@@ -359,6 +359,18 @@ export const adapterOptions = (
 })
 
 /**
+ * The UNICO_* variables that point a process (a gateway, the CLI) at a running sandbox, the private key inline:
+ * what tests and local trials put in a child's environment. `environmentText` prints the same for people.
+ */
+export const unicoEnvironment = (sandbox: Sandbox): Record<string, string> => ({
+  UNICO_AUTH_URL: sandbox.authUrl,
+  UNICO_API_URL: sandbox.apiUrl,
+  UNICO_ISSUER: sandbox.issuer,
+  UNICO_PRIVATE_KEY: Redacted.value(sandbox.privateKey),
+  UNICO_API_KEY: Redacted.value(sandbox.apiKey)
+})
+
+/**
  * The embedded default: starts a sandbox (stopped with the layer) and provides `LivenessProvider` through the
  * real HTTP adapter pointed at it, so the whole real path (assertion, token, HTTP, error mapping) runs
  * without Unico credentials. Also provides the running `SandboxInstance` and the adapter's `UnicoHttp`.

@@ -1,0 +1,95 @@
+/**
+ * Everything replicas share through Redis, as one layer: the tenant's quota (core's `TenantRateLimiter`),
+ * the access token (unico-http's `SharedTokenStore`), and `RedisCoordination` (state for `/readyz`,
+ * `doctor` and logs). Provide it under the core's workflow (`Liveness.layerWithoutRateLimiter`) and the
+ * UnicoHttp adapter; `@liveness/runtime` does so when `LIVENESS_REDIS_URL` is set.
+ *
+ * @since 0.2.0
+ */
+import { CheckPolicy, TenantRateLimiter } from "@liveness/core"
+import type { SharedTokenStore } from "@liveness/unico-http"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import { RedisClient, type RedisUnavailable } from "./RedisClient.js"
+import * as RedisClientModule from "./RedisClient.js"
+import type { RedisConfigError } from "./RedisConfigError.js"
+import * as RedisHealth from "./RedisHealth.js"
+import * as RedisRateLimiterStore from "./RedisRateLimiterStore.js"
+import * as RedisSettings from "./RedisSettings.js"
+import * as RedisTenantRateLimiter from "./RedisTenantRateLimiter.js"
+import * as RedisTokenStore from "./RedisTokenStore.js"
+
+export interface Service {
+  /** Where Redis is, without credentials (e.g. `redis://127.0.0.1:6379`). */
+  readonly target: string
+  readonly prefix: string
+  readonly replicas: number
+  /** What a replica does while Redis is unavailable (e.g. "a local limit of 6/s and local tokens"). */
+  readonly degradedMode: string
+  readonly state: Effect.Effect<RedisHealth.State>
+  /** A PING's round trip. */
+  readonly ping: Effect.Effect<Duration.Duration, RedisUnavailable>
+}
+
+export class RedisCoordination extends Context.Tag("@liveness/redis/RedisCoordination")<
+  RedisCoordination,
+  Service
+>() {}
+
+export type Provides =
+  | TenantRateLimiter.TenantRateLimiter
+  | SharedTokenStore.SharedTokenStore
+  | RedisCoordination
+
+const describeDegraded = (policy: CheckPolicy.Policy, replicas: number) =>
+  policy.rateLimit === undefined
+    ? "local tokens (no quota configured)"
+    : `a local limit of ${RedisTenantRateLimiter.degradedLimit(policy.rateLimit.limit, replicas)}${
+      perInterval(policy.rateLimit.interval)
+    } (quota ${policy.rateLimit.limit} ÷ ${replicas} replica${replicas === 1 ? "" : "s"}) and local tokens`
+
+const perInterval = (interval: Duration.Duration) =>
+  Duration.toMillis(interval) === 1000 ? "/s" : ` per ${Duration.format(interval)}`
+
+/** The shared quota and token over Redis, from checked settings. Needs the CheckPolicy in context (or its default). */
+export const layerSettings = (settings: RedisSettings.Settings): Layer.Layer<Provides> =>
+  Layer.unwrapEffect(Effect.gen(function*() {
+    const policy = yield* CheckPolicy.CheckPolicy
+    const degradedMode = describeDegraded(policy, settings.replicas)
+    const health = Layer.effect(RedisHealth.RedisHealth, RedisHealth.make({ degradedMode }))
+    const client = Layer.scoped(RedisClient, RedisClientModule.make(settings)).pipe(Layer.provideMerge(health))
+    const limiter = Layer.scoped(TenantRateLimiter.TenantRateLimiter, RedisTenantRateLimiter.make(settings.replicas))
+      .pipe(Layer.provide(RedisRateLimiterStore.layer(`${settings.prefix}ratelimit:`)))
+    const coordination = Layer.effect(
+      RedisCoordination,
+      Effect.gen(function*() {
+        const redis = yield* RedisClient
+        const health = yield* RedisHealth.RedisHealth
+        return {
+          target: RedisSettings.describe(settings.url),
+          prefix: settings.prefix,
+          replicas: settings.replicas,
+          degradedMode,
+          state: health.state,
+          ping: redis.ping
+        }
+      })
+    )
+    return Layer.mergeAll(limiter, RedisTokenStore.layer(settings.prefix), coordination).pipe(
+      Layer.provide(client)
+    )
+  }))
+
+/** The shared quota and token over Redis, from options; fails with a RedisConfigError naming the option. */
+export const layer = (options: RedisSettings.Options): Layer.Layer<Provides, RedisConfigError> =>
+  Layer.unwrapEffect(Effect.map(RedisSettings.resolve(options), layerSettings))
+
+/** From `LIVENESS_REDIS_*`; `None` when `LIVENESS_REDIS_URL` is unset. */
+export const fromConfig: Effect.Effect<
+  Option.Option<Layer.Layer<Provides>>,
+  ConfigError.ConfigError | RedisConfigError
+> = Effect.map(RedisSettings.fromConfig, Option.map(layerSettings))
