@@ -4,9 +4,12 @@ import * as Adapter from "./adapter.js"
 import * as Gateway from "./gateway.js"
 import * as Memory from "./memory.js"
 import * as Quota from "./quota.js"
+import * as Replicas from "./replicas.js"
 import * as Tokens from "./tokens.js"
 
-Effect.runPromise(Effect.all([Adapter.run, Gateway.run, Tokens.run, Quota.run, Memory.run], { discard: true })).catch(
+Effect.runPromise(
+  Effect.all([Adapter.run, Gateway.run, Tokens.run, Quota.run, Memory.run, Replicas.run], { discard: true })
+).catch(
   (error) => {
     console.error(error)
     process.exit(1)

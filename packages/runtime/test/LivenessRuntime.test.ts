@@ -1,0 +1,64 @@
+/**
+ * The runtime with and without LIVENESS_REDIS_URL: without it nothing changes (no Redis in ProviderInfo);
+ * with it the workflow runs on the shared quota and ProviderInfo says where Redis is; a bad Redis setting
+ * fails the build naming the variable, and a Redis that is down does not.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Liveness } from "@liveness/core"
+import { Fixtures } from "@liveness/fake"
+import { RedisServer } from "@liveness/redis"
+import * as ConfigProvider from "effect/ConfigProvider"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { randomUUID } from "node:crypto"
+import { LivenessRuntime } from "../src/index.js"
+
+const build = (env: Record<string, string>) =>
+  Layer.build(LivenessRuntime.layer).pipe(
+    Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
+  )
+
+const info = (env: Record<string, string>) =>
+  Effect.flatMap(build(env), (context) => Effect.provide(LivenessRuntime.ProviderInfo, context))
+
+describe("LivenessRuntime.layer and Redis", () => {
+  it.scoped("without LIVENESS_REDIS_URL: no Redis", () =>
+    Effect.gen(function*() {
+      expect((yield* info({ LIVENESS_PROVIDER: "fake" })).redis).toBeUndefined()
+    }))
+
+  it.scopedLive("with LIVENESS_REDIS_URL: checks run on the shared quota and ProviderInfo names Redis", () =>
+    Effect.gen(function*() {
+      const url = yield* RedisServer.shared
+      const context = yield* build({
+        LIVENESS_PROVIDER: "fake",
+        LIVENESS_REDIS_URL: url,
+        LIVENESS_REDIS_PREFIX: `runtime-${randomUUID()}:`,
+        LIVENESS_REPLICAS: "2"
+      })
+      const provider = yield* Effect.provide(LivenessRuntime.ProviderInfo, context)
+      expect(provider.redis?.target).toBe(url)
+      expect(provider.redis?.replicas).toBe(2)
+      const result = yield* Liveness.check({ imageBase64: Fixtures.sdkPayload() }).pipe(Effect.provide(context))
+      expect(result.verdict).toBe("live")
+      expect((yield* provider.redis!.state).status).toBe("connected")
+    }))
+
+  it.scopedLive("a Redis that is down does not stop the build: the replica starts degraded and checks run", () =>
+    Effect.gen(function*() {
+      const server = yield* RedisServer.start()
+      yield* server.kill
+      const context = yield* build({ LIVENESS_PROVIDER: "fake", LIVENESS_REDIS_URL: server.url })
+      const result = yield* Liveness.check({ imageBase64: Fixtures.sdkPayload() }).pipe(Effect.provide(context))
+      expect(result.verdict).toBe("live")
+      const provider = yield* Effect.provide(LivenessRuntime.ProviderInfo, context)
+      expect((yield* provider.redis!.state).status).toBe("degraded")
+    }))
+
+  it.scoped("a bad Redis setting fails the build, naming the variable", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(build({ LIVENESS_PROVIDER: "fake", LIVENESS_REDIS_URL: "localhost:6379" }))
+      expect(error._tag).toBe("RedisConfigError")
+      expect(error.message).toContain("LIVENESS_REDIS_URL")
+    }))
+})
