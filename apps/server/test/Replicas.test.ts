@@ -77,6 +77,8 @@ const rateBetween = (outcomes: ReadonlyArray<Outcome>, from: number, to: number)
 
 const statuses = (outcomes: ReadonlyArray<Outcome>) => [...new Set(outcomes.map((outcome) => outcome.status))]
 
+const metrics = async (url: string) => (await fetch(`${url}/metrics`)).text()
+
 const readyz = async (url: string) => (await (await fetch(`${url}/readyz`)).json()) as Record<string, any>
 
 describe("three gateway replicas on one Redis", { timeout: 180_000 }, () => {
@@ -133,11 +135,13 @@ describe("three gateway replicas on one Redis", { timeout: 180_000 }, () => {
         await Effect.runPromise(redis.kill)
         await sleepUntil(killedAt + 3_000)
         const degraded = await Promise.all(cluster.urls.map(readyz))
+        const degradedMetrics = await Promise.all(cluster.urls.map(metrics))
         await sleepUntil(killedAt + 12_000)
         const restartedAt = now()
         await Effect.runPromise(redis.restart)
         await sleepUntil(restartedAt + 12_000)
         const recovered = await Promise.all(cluster.urls.map(readyz))
+        const recoveredMetrics = await Promise.all(cluster.urls.map(metrics))
         stop = true
         const { outcomes } = await run
 
@@ -158,6 +162,11 @@ describe("three gateway replicas on one Redis", { timeout: 180_000 }, () => {
           expect(state.redis.degradedMode).toContain("a local limit of 6/s (quota 20 ÷ 3 replicas)")
         }
         for (const state of recovered) expect(state.redis).toMatchObject({ status: "connected" })
+        for (const text of degradedMetrics) {
+          expect(text).toMatch(/^liveness_redis_degraded 1$/m)
+          expect(text).toMatch(/^liveness_redis_fallbacks_total [1-9]\d*$/m)
+        }
+        for (const text of recoveredMetrics) expect(text).toMatch(/^liveness_redis_degraded 0$/m)
         // Shared: the quota. Degraded: 3 replicas × floor(20 / 3) = 18/s at most. Back: the quota again.
         expect(shared).toBeGreaterThanOrEqual(0.9 * QUOTA)
         expect(local).toBeLessThanOrEqual(18.5)

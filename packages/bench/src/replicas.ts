@@ -191,13 +191,19 @@ export const run = Effect.scoped(Effect.gen(function*() {
       "",
       table(head, rows),
       "",
-      "(b) is what three replicas did before: each limits itself to the tenant's whole quota, the sandbox refuses",
-      "the excess (every 429 is retried after `Retry-After`, so checks still succeed, slowly), and each mints its",
-      "own token. (c) splits the quota by hand: no 429, but a third of any idle replica's share is lost and the",
-      "split must be redone whenever the replica count changes.",
+      "(b) is what three replicas did before: each limits itself to the tenant's whole quota, so together they",
+      `send three times it; the sandbox refuses the excess (${unshared.rateLimited} answers 429; the workflow retries each after`,
+      `\`Retry-After\`, and ${unshared.failed} of ${unshared.checks} checks still ran out of attempts), and each replica mints its own`,
+      `token. (c) splits the quota by hand (LIVENESS_RATE_LIMIT=${
+        Math.floor(QUOTA / REPLICAS)
+      } each): no 429, but at most`,
+      `${
+        REPLICAS * Math.floor(QUOTA / REPLICAS)
+      }/s because ${QUOTA} does not divide by ${REPLICAS}, an idle replica's share goes unused, and the split must`,
+      "be redone whenever the number of replicas changes.",
       "",
       `Redis killed 8 s into a run for 12 s (concurrency 48): ${fault.answers} checks, ${fault.failed} failed,`,
-      `${fault.rateLimited} answers 429 in the whole run (at the two switches).`,
+      `${fault.rateLimited} answers 429 in the whole run (the two switches are where they could appear).`,
       "",
       table(outageHead, outageRows)
     ].join("\n")
