@@ -11,7 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
-import { startGateway, type TestGateway } from "./support.js"
+import { closedPort, postJson, seedBody, startGateway, type TestGateway } from "./support.js"
 
 const GATEWAY_KEY = "gw-key-7f3c9a1e5b2d4c6f8a0b"
 const NAME = "Leia Organa Skywalker"
@@ -109,4 +109,26 @@ describe("secret hygiene, whole gateway flow at debug level", () => {
     expect(logs.toLowerCase()).not.toContain("\"authorization\"")
     expect(logs.toLowerCase()).not.toContain("apikey\":")
   }, 60_000)
+})
+
+describe("secret hygiene, Redis", () => {
+  it("the Redis URL's password never reaches a log line, /readyz or /metrics, even while Redis is down", async () => {
+    const port = await closedPort()
+    const gw = await startGateway({
+      LIVENESS_PROVIDER: "fake",
+      LIVENESS_REDIS_URL: `redis://liveness:hunter2redis@127.0.0.1:${port}/0`,
+      LOG_LEVEL: "debug"
+    })
+    try {
+      expect((await postJson(gw.url, seedBody())).status).toBe(200)
+      const ready = await (await fetch(`${gw.url}/readyz`)).json() as { redis: { status: string; target: string } }
+      expect(ready.redis).toMatchObject({ status: "degraded", target: `redis://127.0.0.1:${port}/0` })
+      const metrics = await (await fetch(`${gw.url}/metrics`)).text()
+      const everything = `${gw.rawLogs()}${JSON.stringify(ready)}${metrics}`
+      expect(everything).toContain("Redis unavailable")
+      expect(everything).not.toContain("hunter2redis")
+    } finally {
+      await gw.close()
+    }
+  })
 })
