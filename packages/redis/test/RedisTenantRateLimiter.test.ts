@@ -68,11 +68,13 @@ describe("RedisTenantRateLimiter", () => {
         const seconds = Math.max(...all) / 1000
         // 100 permits at 20/s; the bucket holds 10 (20 less 500 ms of headroom): 90 refills take 4.5 s.
         expect(seconds).toBeGreaterThan(4.3)
-        expect(seconds).toBeLessThan(5.1)
-        // Any second: at most the bucket (10) plus a second of refills (20), +1 for window edges; once the first
-        // burst is spent, at most the quota. Unico's bucket (20 + 20/s) keeps 10 permits of headroom throughout.
-        expect(busiestSecond(all)).toBeLessThanOrEqual(10 + LIMIT + 1)
-        expect(busiestSecond(all.filter((t) => t > 1000))).toBeLessThanOrEqual(LIMIT + 1)
+        // Upper bounds leave room for a busy machine (permits run late, never early); two unshared buckets
+        // would finish in about 2 s with 40 permits in one second.
+        expect(seconds).toBeLessThan(5.6)
+        // Any second: at most the bucket (10) plus a second of refills (20), +2 for window edges and late timers;
+        // once the first burst is spent, at most the quota. Unico's bucket (20 + 20/s) keeps 10 permits of headroom.
+        expect(busiestSecond(all)).toBeLessThanOrEqual(10 + LIMIT + 2)
+        expect(busiestSecond(all.filter((t) => t > 1000))).toBeLessThanOrEqual(LIMIT + 2)
         expect((yield* a!.coordination.state).status).toBe("connected")
       }),
     20_000
@@ -92,7 +94,7 @@ describe("RedisTenantRateLimiter", () => {
       const degraded = yield* grants(limiter, 30, started)
       const seconds = Math.max(...degraded) / 1000
       expect(seconds).toBeGreaterThan(2.3)
-      expect(seconds).toBeLessThan(3.3)
+      expect(seconds).toBeLessThan(3.8)
       const state = yield* coordination.state
       expect(state.status).toBe("degraded")
       expect(state.fallbacks).toBeGreaterThanOrEqual(30)
@@ -108,7 +110,7 @@ describe("RedisTenantRateLimiter", () => {
       expect(logs.some((line) => line.startsWith("Redis is back"))).toBe(true)
       // Shared again: a fresh Redis has a full bucket of 10, served at once, then 20/s.
       const after = yield* grants(limiter, 15, performance.now())
-      expect(Math.max(...after)).toBeLessThan(500)
+      expect(Math.max(...after)).toBeLessThan(800)
     }).pipe(capturingLogs(logs))
   }, 30_000)
 
