@@ -166,11 +166,32 @@ describe("TokenCache.make", () => {
       expect(yield* cache.get).toBe(first)
       expect(yield* calls).toBe(1)
       yield* TestClock.adjust(Duration.millis(1))
+      // Due for refresh: the current token is served at once while one background fiber mints the next.
+      expect(yield* cache.get).toBe(first)
+      expect(yield* cache.get).toBe(first)
+      yield* Effect.yieldNow()
       const second = yield* cache.get
       expect(valueOf(second)).toBe("token-2")
       expect(yield* cache.get).toBe(second)
       expect(yield* calls).toBe(2)
       expect(yield* cache.mints).toBe(2)
+    }))
+
+  it.effect("nobody waits for a refresh: gets during a slow refresh are served the current token", () =>
+    Effect.gen(function*() {
+      const { cache, calls } = yield* scriptedMint({ latency: "2 seconds" })
+      const cold = yield* Effect.fork(cache.get)
+      yield* TestClock.adjust("2 seconds")
+      const first = yield* Fiber.join(cold)
+      yield* TestClock.adjust("3300 seconds")
+      // The refresh takes 2 s: 50 gets in the meantime all get the current token without waiting.
+      const during = yield* Effect.all(Array.from({ length: 50 }, () => cache.get), { concurrency: "unbounded" })
+      expect(new Set(during)).toEqual(new Set([first]))
+      yield* TestClock.adjust("1 second")
+      expect(yield* cache.get).toBe(first)
+      yield* TestClock.adjust("1 second")
+      expect(valueOf(yield* cache.get)).toBe("token-2")
+      expect(yield* calls).toBe(2)
     }))
 
   it.effect("short-lived tokens are refreshed a tenth of their life early", () =>
@@ -180,6 +201,8 @@ describe("TokenCache.make", () => {
       yield* TestClock.adjust(Duration.millis(17_999))
       expect(yield* cache.get).toBe(first)
       yield* TestClock.adjust(Duration.millis(1))
+      expect(yield* cache.get).toBe(first)
+      yield* Effect.yieldNow()
       expect(valueOf(yield* cache.get)).toBe("token-2")
       expect(yield* calls).toBe(2)
     }))
@@ -248,11 +271,13 @@ describe("TokenCache.make", () => {
       const { cache, calls } = yield* scriptedMint({ script: ["ok", "fail", "fail", "fail", "ok"] })
       const first = yield* cache.get
       yield* TestClock.adjust("3300 seconds")
-      // Refresh due, the mint fails: the unexpired token is still served.
+      // Refresh due, the background mint fails: the unexpired token is still served.
       expect(yield* cache.get).toBe(first)
+      yield* Effect.yieldNow()
       expect(yield* calls).toBe(2)
       yield* TestClock.adjust(Duration.millis(300 * 1000 - 1))
       expect(yield* cache.get).toBe(first)
+      yield* Effect.yieldNow()
       expect(yield* calls).toBe(3)
       // Expired: the failure comes through.
       yield* TestClock.adjust(Duration.millis(1))

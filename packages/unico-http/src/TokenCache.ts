@@ -1,8 +1,8 @@
 /**
  * One access token per service account, shared by every request: reused for its life, refreshed ahead
- * of expiry (5 minutes early, or a tenth of the lifetime for short-lived tokens), minted by one caller at a
- * time (a thousand concurrent cold calls mint one token), failures never cached, and a token the API refused
- * dropped so the next caller mints another.
+ * of expiry (5 minutes early, or a tenth of the lifetime for short-lived tokens) in the background while
+ * callers keep using it, minted by one caller at a time (a thousand concurrent cold calls mint one token),
+ * failures never cached, and a token the API refused dropped so the next caller mints another.
  *
  * With a SharedTokenStore the single flight spans processes: a replica that needs a token first looks in the
  * store, then takes the store's short lock and mints, while the others wait for the token to appear; if the
@@ -119,10 +119,29 @@ export const make = <E>(mint: Effect.Effect<MintedToken, E>, shared?: SharedOpti
       return yield* refreshShared(shared)
     })
 
-    const get = Effect.flatMap(
-      Clock.currentTimeMillis,
-      (now) => isFresh(cached, now) ? Effect.succeed(cached.accessToken) : lock.withPermits(1)(refresh)
-    )
+    // A token due for refresh but not expired is still served: one caller's fiber refreshes it in the
+    // background, so no check waits for a mint except the first one and after an expiry or a refusal.
+    let refreshing = false
+    const refreshInBackground = Effect.suspend(() => {
+      if (refreshing) return Effect.void
+      refreshing = true
+      return Effect.asVoid(Effect.forkDaemon(
+        lock.withPermits(1)(refresh).pipe(
+          Effect.ignore,
+          Effect.ensuring(Effect.sync(() => {
+            refreshing = false
+          }))
+        )
+      ))
+    })
+
+    const get = Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const current = cached
+      if (current === undefined || now >= current.expiresAt) return lock.withPermits(1)(refresh)
+      return now < current.refreshAt
+        ? Effect.succeed(current.accessToken)
+        : Effect.as(refreshInBackground, current.accessToken)
+    })
 
     const invalidate = (token: Redacted.Redacted<string>) =>
       Effect.suspend(() => {
