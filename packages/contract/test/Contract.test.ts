@@ -416,7 +416,8 @@ describe.each(adapters)("contract over the $name adapter", (adapter) => {
   block("getProcess", () => {
     it.live("a created process reads back with the same id, status, liveness and verdict", () =>
       Effect.gen(function*() {
-        for (const code of ["00000000191", MagicValues.LIVE_CPF, "00000000272"]) {
+        // Not-live, live, and one retried once: every process that did not end in error reads back.
+        for (const code of ["00000000191", MagicValues.LIVE_CPF, "00000000434"]) {
           const created = yield* Liveness.check({ subject: subject(code), imageBase64: Fixtures.sdkPayload() })
           const read = yield* Liveness.getProcess(created.process.id)
           expect(read.process).toEqual(created.process)
@@ -435,6 +436,16 @@ describe.each(adapters)("contract over the $name adapter", (adapter) => {
         expect((yield* calls).map((call) => [call.operation, call.processId, call.answer.status])).toEqual([
           ["getProcess", id, 404]
         ])
+      }).pipe(Effect.provide(adapter.layer())))
+
+    it.live("a process that ended in error (status 5) reads back as gone: ProcessNotFound with gone, asked once", () =>
+      Effect.gen(function*() {
+        const created = yield* Liveness.check({ imageBase64: Fixtures.sdkPayload({ scenario: "processing-error" }) })
+        expect(created.process.status).toBe(5)
+        const error = yield* Liveness.getProcess(created.process.id).pipe(Effect.flip)
+        expect(summary(error)).toEqual({ _tag: "ProcessNotFound", processId: created.process.id, gone: true })
+        const gets = (yield* calls).filter((call) => call.operation === "getProcess")
+        expect(gets.map((call) => call.answer.status)).toEqual([410])
       }).pipe(Effect.provide(adapter.layer())))
 
     it.live("an id that is not a UUID: InvalidRequest, and the provider is never asked", () =>

@@ -10,7 +10,7 @@
  *
  * @since 0.1.0
  */
-import { SelfiePayload } from "@liveness/core"
+import { LivenessProcess, SelfiePayload } from "@liveness/core"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -212,8 +212,11 @@ export const make = (options: EngineOptions = {}): Effect.Effect<ScenarioEngine>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
         const process = processes.get(id)
+        // Unico answers 410 Gone for a process that ended in an error state (status 5), 404 for an unknown id.
         const answer: EngineAnswer = process === undefined
           ? { _tag: "Error", status: 404, description: "Process not found" }
+          : process.status === LivenessProcess.Status.processingError
+          ? { _tag: "Error", status: 410, description: "Process ended in error" }
           : { _tag: "Process", process }
         calls.push({
           operation: "getProcess",

@@ -276,7 +276,11 @@ export const start = (options: Options = {}): Effect.Effect<Sandbox, never, Scop
       const fault = faults.next()
       if (!(await before(fault, res))) return
       const result = await run(engine.getProcess(id))
-      if (result._tag !== "Process") return answer(res, 404, unicoError(undefined, "Processo não encontrado."))
+      if (result._tag !== "Process") {
+        return result.status === 410
+          ? answer(res, 410, unicoError(undefined, "O processo terminou em erro."))
+          : answer(res, 404, unicoError(undefined, "Processo não encontrado."))
+      }
       await reply(fault, res, result)
     }
 
