@@ -11,7 +11,7 @@ import * as Command from "@effect/cli/Command"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { CheckPolicy, Liveness, type LivenessError } from "@liveness/core"
 import { Sandbox } from "@liveness/sandbox"
-import { type UnicoConfigError, UnicoEnvironment, UnicoHttp, UnicoOptions } from "@liveness/unico-http"
+import { UnicoEnvironment, UnicoHttp, UnicoOptions } from "@liveness/unico-http"
 import * as Config from "effect/Config"
 import * as Console from "effect/Console"
 import * as Context from "effect/Context"
@@ -24,26 +24,11 @@ import * as Redacted from "effect/Redacted"
 import { generateKeyPairSync, randomUUID } from "node:crypto"
 import { json } from "./CheckCommand.js"
 import * as ConfigProblem from "./ConfigProblem.js"
+import { type Check, fail, ofSettingError, ok, skipped, warn } from "./DoctorCheck.js"
 import * as DoctorRedis from "./DoctorRedis.js"
 import * as ExitCode from "./ExitCode.js"
 
-export type Status = "ok" | "warn" | "FAIL" | "skipped"
-
-export interface Check {
-  readonly name: string
-  readonly status: Status
-  readonly detail: string
-  readonly fix?: string
-}
-
-const ok = (name: string, detail: string): Check => ({ name, status: "ok", detail })
-const warn = (name: string, detail: string, fix: string): Check => ({ name, status: "warn", detail, fix })
-const fail = (name: string, detail: string, fix?: string): Check =>
-  fix === undefined ? { name, status: "FAIL", detail } : { name, status: "FAIL", detail, fix }
-const skipped = (name: string): Check => ({ name, status: "skipped", detail: "fix the failures above first" })
-
-const ofSettingError = (name: string, error: UnicoConfigError): Check =>
-  fail(name, `${error.setting} ${error.problem}`, error.fix)
+export type { Check, Status } from "./DoctorCheck.js"
 
 /** A throwaway RSA key and issuer, to check one setting at a time. */
 const baseline = (): Pick<UnicoOptions.Options, "issuer" | "privateKey" | "apiKey"> => ({

@@ -11,7 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type { Check } from "./DoctorCommand.js"
+import { type Check, fail, ofSettingError, ok } from "./DoctorCheck.js"
 
 export const checks: Effect.Effect<ReadonlyArray<Check>> = Effect.scoped(Effect.gen(function*() {
   const read = yield* Effect.either(RedisSettings.fromConfig)
@@ -19,8 +19,8 @@ export const checks: Effect.Effect<ReadonlyArray<Check>> = Effect.scoped(Effect.
     const error = read.left
     return [
       error._tag === "RedisConfigError"
-        ? { name: "Redis", status: "FAIL", detail: `${error.setting} ${error.problem}`, fix: error.fix }
-        : { name: "Redis", status: "FAIL", detail: String(error), fix: "Fix the variable named above" }
+        ? ofSettingError("Redis", error)
+        : fail("Redis", String(error), "Fix the variable named above")
     ]
   }
   if (Option.isNone(read.right)) return []
@@ -35,27 +35,24 @@ export const checks: Effect.Effect<ReadonlyArray<Check>> = Effect.scoped(Effect.
   if (Either.isLeft(ping)) {
     const state = yield* redis.state
     const reason = state.status === "degraded" && state.reason !== undefined ? state.reason : ping.left.reason
-    return [{ name: "Redis", status: "FAIL", detail: `${redis.target} did not answer (${reason})`, fix }]
+    return [fail("Redis", `${redis.target} did not answer (${reason})`, fix)]
   }
   // One permit through the shared bucket: the script runs, or the limiter falls back and the state says why.
   yield* Context.get(context, TenantRateLimiter.TenantRateLimiter).withPermit(Effect.void)
   const state = yield* redis.state
   if (state.status === "degraded") {
-    return [{
-      name: "Redis",
-      status: "FAIL",
-      detail: `${redis.target} answered PING but the shared quota's script failed (${state.reason})`,
-      fix: "Allow EVALSHA/EVAL and the keys under the prefix for this Redis user"
-    }]
+    return [fail(
+      "Redis",
+      `${redis.target} answered PING but the shared quota's script failed (${state.reason})`,
+      "Allow EVALSHA/EVAL and the keys under the prefix for this Redis user"
+    )]
   }
-  return [{
-    name: "Redis",
-    status: "ok",
-    detail:
-      `${redis.target} answered in ${
-        Duration.format(Duration.millis(Math.max(1, Math.round(Duration.toMillis(ping.right)))))
-      }` +
+  return [ok(
+    "Redis",
+    `${redis.target} answered in ${
+      Duration.format(Duration.millis(Math.max(1, Math.round(Duration.toMillis(ping.right)))))
+    }` +
       `; quota and token shared under ${redis.prefix} by ${redis.replicas} replica${redis.replicas === 1 ? "" : "s"}` +
       `; while Redis is unavailable each replica runs on ${redis.degradedMode}`
-  }]
+  )]
 }))

@@ -160,25 +160,13 @@ export const runAsync = async () => {
     const ratio = sa.rate / sb.rate
     const met = ratio >= 0.85 && sa.failed === 0 && sb.failed === 0
     const head = ["client", "checks", "failed", "checks/s", "p50 ms", "p99 ms", "client CPU ms/check"]
+    const row = (
+      name: string,
+      s: typeof sa
+    ) => [name, s.checks, s.failed, s.rate.toFixed(0), s.p50.toFixed(2), s.p99.toFixed(2), s.cpuPerCheck.toFixed(3)]
     const rows = [
-      [
-        "(a) Liveness.check via UnicoHttp",
-        sa.checks,
-        sa.failed,
-        sa.rate.toFixed(0),
-        sa.p50.toFixed(2),
-        sa.p99.toFixed(2),
-        sa.cpuPerCheck.toFixed(3)
-      ],
-      [
-        "(b) hand-written undici baseline",
-        sb.checks,
-        sb.failed,
-        sb.rate.toFixed(0),
-        sb.p50.toFixed(2),
-        sb.p99.toFixed(2),
-        sb.cpuPerCheck.toFixed(3)
-      ],
+      row("(a) Liveness.check via UnicoHttp", sa),
+      row("(b) hand-written undici baseline", sb),
       [
         "added (a − b)",
         "",

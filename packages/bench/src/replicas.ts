@@ -12,7 +12,7 @@ import { Sandbox } from "@liveness/sandbox"
 import * as Effect from "effect/Effect"
 import { randomUUID } from "node:crypto"
 import { request } from "undici"
-import { answers200, entry, freePort, HOST, node } from "./Child.js"
+import { answers200, entry, freePort, HOST, node, waitFor } from "./Child.js"
 import { print, table, writeSection } from "./Report.js"
 
 const QUOTA = 20
@@ -39,13 +39,9 @@ const cluster = (sandbox: Sandbox.Sandbox, env: Record<string, string>) =>
         })
       )
       const urls = ports.map((port) => `http://${HOST}:${port}`)
-      for (const [i, child] of children.entries()) {
-        const deadline = Date.now() + 20_000
-        while (!(await answers200(`${urls[i]}/healthz`).catch(() => false))) {
-          if (child.process.exitCode !== null || Date.now() > deadline) throw new Error("a gateway did not start")
-          await new Promise((resolve) => setTimeout(resolve, 50))
-        }
-      }
+      await Promise.all(
+        children.map((child, i) => waitFor(child, "a gateway", () => answers200(`${urls[i]}/healthz`), 20_000))
+      )
       return { urls, children }
     }),
     ({ children }) => Effect.promise(() => Promise.all(children.map((child) => child.stop())))

@@ -94,33 +94,30 @@ export const make = (settings: RedisSettings.Settings) =>
     )
     if (!connected) yield* health.reportFailure("no connection at start-up")
 
-    const use = <A>(command: (redis: RedisScripts.RedisWithScripts) => Promise<A>) =>
-      Effect.flatMap(health.shouldTry, (go) =>
-        go
-          ? Effect.tryPromise({
-            try: () => command(redis),
-            catch: (error) => new RedisUnavailable({ reason: reasonOf(error) })
-          }).pipe(
-            Effect.tapBoth({
-              onFailure: (error) => health.reportFailure(error.reason),
-              onSuccess: () => health.reportSuccess
-            })
-          )
-          : Effect.fail(new RedisUnavailable({ reason: "skipped while degraded" })))
+    /** Runs `command` now, whatever the state, reporting its outcome to RedisHealth. */
+    const run = <A>(command: (redis: RedisScripts.RedisWithScripts) => Promise<A>) =>
+      Effect.tryPromise({
+        try: () => command(redis),
+        catch: (error) => new RedisUnavailable({ reason: reasonOf(error) })
+      }).pipe(
+        Effect.tapBoth({
+          onFailure: (error) => health.reportFailure(error.reason),
+          onSuccess: () => health.reportSuccess
+        })
+      )
 
-    const ping = Effect.tryPromise({
-      try: async () => {
-        const started = performance.now()
-        await redis.ping()
-        return Duration.millis(performance.now() - started)
-      },
-      catch: (error) => new RedisUnavailable({ reason: reasonOf(error) })
-    }).pipe(
-      Effect.tapBoth({
-        onFailure: (error) => health.reportFailure(error.reason),
-        onSuccess: () => health.reportSuccess
-      })
-    )
+    const use = <A>(command: (redis: RedisScripts.RedisWithScripts) => Promise<A>) =>
+      Effect.flatMap(
+        health.shouldTry,
+        (go) => go ? run(command) : Effect.fail(new RedisUnavailable({ reason: "skipped while degraded" }))
+      )
+
+    // Not gated by the probe interval: a PING is what `/readyz` and `doctor` ask for on purpose.
+    const ping = run(async (redis) => {
+      const started = performance.now()
+      await redis.ping()
+      return Duration.millis(performance.now() - started)
+    })
 
     return { use, ping } satisfies Service
   })

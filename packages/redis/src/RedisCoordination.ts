@@ -14,8 +14,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import { RedisClient, type RedisUnavailable } from "./RedisClient.js"
-import * as RedisClientModule from "./RedisClient.js"
+import * as RedisClient from "./RedisClient.js"
 import type { RedisConfigError } from "./RedisConfigError.js"
 import * as RedisHealth from "./RedisHealth.js"
 import * as RedisRateLimiterStore from "./RedisRateLimiterStore.js"
@@ -32,7 +31,7 @@ export interface Service {
   readonly degradedMode: string
   readonly state: Effect.Effect<RedisHealth.State>
   /** A PING's round trip. */
-  readonly ping: Effect.Effect<Duration.Duration, RedisUnavailable>
+  readonly ping: Effect.Effect<Duration.Duration, RedisClient.RedisUnavailable>
 }
 
 export class RedisCoordination extends Context.Tag("@liveness/redis/RedisCoordination")<
@@ -61,13 +60,13 @@ export const layerSettings = (settings: RedisSettings.Settings): Layer.Layer<Pro
     const policy = yield* CheckPolicy.CheckPolicy
     const degradedMode = describeDegraded(policy, settings.replicas)
     const health = Layer.effect(RedisHealth.RedisHealth, RedisHealth.make({ degradedMode }))
-    const client = Layer.scoped(RedisClient, RedisClientModule.make(settings)).pipe(Layer.provideMerge(health))
+    const client = Layer.scoped(RedisClient.RedisClient, RedisClient.make(settings)).pipe(Layer.provideMerge(health))
     const limiter = Layer.scoped(TenantRateLimiter.TenantRateLimiter, RedisTenantRateLimiter.make(settings.replicas))
       .pipe(Layer.provide(RedisRateLimiterStore.layer(`${settings.prefix}ratelimit:`)))
     const coordination = Layer.effect(
       RedisCoordination,
       Effect.gen(function*() {
-        const redis = yield* RedisClient
+        const redis = yield* RedisClient.RedisClient
         const health = yield* RedisHealth.RedisHealth
         return {
           target: RedisSettings.describe(settings.url),

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import { TokenSeal } from "@liveness/redis"
 import * as Redacted from "effect/Redacted"
+import { randomBytes } from "node:crypto"
 
-const secret = Redacted.make("MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC-service-account-key")
+// Key material as UnicoHttp passes it (a key's DER, base64), generated here: no key is committed.
+const secret = Redacted.make(randomBytes(64).toString("base64"))
 const token = {
   accessToken: Redacted.make("eyJhbGciOi.access-token-value.sig"),
   expiresAt: 1_800_000,

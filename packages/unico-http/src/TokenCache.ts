@@ -55,21 +55,19 @@ export const make = <E>(mint: Effect.Effect<MintedToken, E>, shared?: SharedOpti
     const isFresh = (token: SharedToken | undefined, now: number): token is SharedToken =>
       token !== undefined && now < token.refreshAt
 
-    /** Mints here; a failed refresh keeps serving a token that has not expired yet. */
+    /**
+     * Mints here. A failure is not cached: callers reach this only with no token or an expired one (a token
+     * due for refresh keeps being served by `get` while the background refresh fails).
+     */
     const mintHere = Effect.gen(function*() {
-      const before = yield* Clock.currentTimeMillis
-      const minted = yield* mint.pipe(
-        Effect.catchAll((error) =>
-          cached !== undefined && before < cached.expiresAt ? Effect.succeed(undefined) : Effect.fail(error)
-        )
-      )
-      if (minted === undefined) return { token: cached!, minted: false }
+      const minted = yield* mint
       const now = yield* Clock.currentTimeMillis
       const lifetime = Math.max(0, minted.expiresInSeconds) * 1000
       const margin = Math.min(REFRESH_MARGIN_MILLIS, lifetime / 10)
-      cached = { accessToken: minted.accessToken, refreshAt: now + lifetime - margin, expiresAt: now + lifetime }
+      const token = { accessToken: minted.accessToken, refreshAt: now + lifetime - margin, expiresAt: now + lifetime }
+      cached = token
       mints++
-      return { token: cached, minted: true }
+      return token
     })
 
     const adopt = (token: SharedToken) => {
@@ -94,20 +92,20 @@ export const make = <E>(mint: Effect.Effect<MintedToken, E>, shared?: SharedOpti
               yield* Effect.ignore(store.unlock)
               return adopt(again)
             }
-            const { minted, token } = yield* mintHere.pipe(Effect.onError(() => Effect.ignore(store.unlock)))
-            if (minted) yield* Effect.ignore(store.put(token))
+            const token = yield* mintHere.pipe(Effect.onError(() => Effect.ignore(store.unlock)))
+            yield* Effect.ignore(store.put(token))
             yield* Effect.ignore(store.unlock)
             return token.accessToken
           }
           // Another replica is minting: wait for its token, unless it takes longer than a mint can.
-          if (now >= giveUpAt) return (yield* mintHere).token.accessToken
+          if (now >= giveUpAt) return (yield* mintHere).accessToken
           return yield* Effect.zipRight(Effect.sleep(pollEvery), attempt(giveUpAt))
         })
       return Effect.flatMap(Clock.currentTimeMillis, (now) => attempt(now + waitMillis)).pipe(
         // The store is an optimisation: when it fails, this process mints on its own.
         Effect.catchIf(
           (error): error is SharedTokenStoreError => error instanceof SharedTokenStoreError,
-          () => Effect.map(mintHere, ({ token }) => token.accessToken)
+          () => Effect.map(mintHere, (token) => token.accessToken)
         )
       )
     }
@@ -115,7 +113,7 @@ export const make = <E>(mint: Effect.Effect<MintedToken, E>, shared?: SharedOpti
     const refresh = Effect.gen(function*() {
       // Another caller may have refreshed while this one waited for the lock.
       if (isFresh(cached, yield* Clock.currentTimeMillis)) return cached.accessToken
-      if (shared === undefined) return (yield* mintHere).token.accessToken
+      if (shared === undefined) return (yield* mintHere).accessToken
       return yield* refreshShared(shared)
     })
 
