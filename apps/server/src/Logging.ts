@@ -133,8 +133,8 @@ const pinoLevel = (level: LogLevel.LogLevel): pino.Level | undefined => {
 }
 
 /**
- * Effect's minimum level for a pino level. At `info` the core's per-check info lines are left out (the
- * request line already carries the verdict and process id): they appear from `debug` on.
+ * Effect's minimum level for a pino level, level for level. The core logs its per-check lines at debug, so at
+ * `info` the request line (which carries the verdict and process id) is the one line per check.
  */
 export const effectLevel = (level: GatewayConfig.LogLevel): LogLevel.LogLevel => {
   switch (level) {
@@ -143,6 +143,7 @@ export const effectLevel = (level: GatewayConfig.LogLevel): LogLevel.LogLevel =>
     case "debug":
       return LogLevel.Debug
     case "info":
+      return LogLevel.Info
     case "warn":
       return LogLevel.Warning
     case "error":

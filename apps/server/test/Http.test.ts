@@ -206,3 +206,30 @@ describe("a caller that disconnects mid-check", () => {
     expect(aborted).toMatchObject({ aborted: true, level: "warn" })
   })
 })
+
+describe("log lines per check: the request line at info, the core's own lines from debug", () => {
+  const checkLines = async (level: string) => {
+    const gw = await startGateway({ LIVENESS_PROVIDER: "fake", LOG_LEVEL: level })
+    try {
+      const response = await postJson(gw.url, seedBody(), { "x-request-id": `check-at-${level}` })
+      expect(response.status).toBe(200)
+      const { id } = (await response.json()) as { id: string }
+      return { id, lines: gw.logs.filter((log) => log.requestId === `check-at-${level}`) }
+    } finally {
+      await gw.close()
+    }
+  }
+
+  it("at info (the default), one line per check: the request line, with the verdict and the process id", async () => {
+    const { id, lines } = await checkLines("info")
+    expect(lines).toEqual([
+      expect.objectContaining({ msg: "request completed", level: "info", status: 200, verdict: "live", processId: id })
+    ])
+  })
+
+  it("at debug, the core's per-check line as well", async () => {
+    const { id, lines } = await checkLines("debug")
+    expect(lines.map((line) => line.msg)).toEqual(["liveness process answered", "request completed"])
+    expect(lines[0]).toMatchObject({ level: "debug", source: "effect", processId: id, verdict: "live" })
+  })
+})

@@ -44,7 +44,9 @@ export const timeoutFail: {
     if (clock !== liveClock || !(millis <= MAX_TIMER_MILLIS)) return Effect.timeoutFail(self, options)
     return Effect.fiberIdWith((parentId) =>
       Effect.uninterruptibleMask((restore) =>
-        Effect.flatMap(Effect.fork(restore(self)), (fiber) =>
+        // The child succeeds with the effect's exit: a failure is this fiber's to report, not an "unhandled error"
+        // of the child (which Effect would log at Debug, with the error's stack, for every failed check).
+        Effect.flatMap(Effect.fork(Effect.exit(restore(self))), (fiber) =>
           // Uninterruptible wait, as Effect.timeoutFail's: an interruption of this fiber reaches the child (a
           // child of this fiber), which then completes and ends the wait.
           Effect.async<A, E | E2>((resume) => {
@@ -58,7 +60,8 @@ export const timeoutFail: {
               if (settled) return
               settled = true
               clearTimeout(timer)
-              resume(Exit.isSuccess(exit) ? Effect.as(fiber.inheritAll, exit.value) : exit)
+              const outcome = Exit.flatten(exit)
+              resume(Exit.isSuccess(outcome) ? Effect.as(fiber.inheritAll, outcome.value) : outcome)
             })
           }))
       )

@@ -202,7 +202,9 @@ export const make: Effect.Effect<
             "liveness.attempts": result.attempts
           }),
           Metric.increment(LivenessMetrics.tagged(LivenessMetrics.checksByVerdict, "verdict", result.verdict)),
-          log.annotated(LogLevel.Info, "liveness process answered", {
+          // Debug: a library writes nothing a program did not ask for (Effect's default logger prints Info and
+          // above to standard output). Apps that want the line lower the minimum level.
+          log.annotated(LogLevel.Debug, "liveness process answered", {
             operation,
             processId: result.process.id,
             verdict: result.verdict,
@@ -216,7 +218,7 @@ export const make: Effect.Effect<
           Metric.increment(
             LivenessMetrics.tagged(LivenessMetrics.errorsByTag, "error", error._tag, "operation", operation)
           ),
-          log.annotated(LogLevel.Info, "liveness operation failed", { operation, error: error._tag, code: error.code })
+          log.annotated(LogLevel.Debug, "liveness operation failed", { operation, error: error._tag, code: error.code })
         ], { discard: true })
       ),
       Metric.trackDuration(LivenessMetrics.tagged(LivenessMetrics.checkLatency, "operation", operation))

@@ -5,6 +5,8 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
 import * as TestClock from "effect/TestClock"
 
 const timedOut = () => "timed out" as const
@@ -57,6 +59,22 @@ describe("Deadline.timeoutFail", () => {
         const exit = yield* Fiber.interrupt(fiber)
         expect(Exit.isInterrupted(exit)).toBe(true)
         expect(yield* Deferred.isDone(interrupted)).toBe(true)
+      }))
+
+    it.live("a failure is passed through without a log line, even at the lowest level", () =>
+      Effect.gen(function*() {
+        const lines: Array<string> = []
+        const exit = yield* Effect.fail("boom" as const).pipe(
+          Deadline.timeoutFail({ duration: "1 second", onTimeout: timedOut }),
+          Effect.exit,
+          Effect.provide(
+            Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => lines.push(String(message))))
+          ),
+          Logger.withMinimumLogLevel(LogLevel.All)
+        )
+        expect(exit).toStrictEqual(Exit.fail("boom"))
+        // Not Effect's "Fiber terminated with an unhandled error" for the timer's child fiber.
+        expect(lines).toEqual([])
       }))
 
     it.live("the effect's fiber refs are kept on success", () =>

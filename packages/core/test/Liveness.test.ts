@@ -454,6 +454,67 @@ describe("Liveness logs", () => {
       return { exit, lines }
     })
 
+  /** Runs a live check and a refused one (20506) with `logger` added, at the minimum level in context. */
+  const liveAndRefused = Effect.gen(function*() {
+    const provider = yield* scripted([live(), UnicoCodes.toError({ status: 400, code: "20506" })])
+    const layer = workflow(provider.layer)
+    yield* Liveness.check(sdkBody()).pipe(Effect.provide(layer))
+    yield* Liveness.check(sdkBody()).pipe(Effect.provide(layer), Effect.flip)
+  })
+
+  const perCheckLines = ["liveness process answered", "liveness operation failed"]
+
+  it.effect("at Effect's default minimum level (Info) a check writes no line, answered or failed", () =>
+    Effect.gen(function*() {
+      const lines: Array<string> = []
+      // Only a logger is added: the minimum level stays Effect's default.
+      yield* liveAndRefused.pipe(
+        Effect.provide(Logger.add(Logger.make(({ message }) => void lines.push(String(message)))))
+      )
+      expect(lines).toEqual([])
+    }))
+
+  it.effect("at Debug, each check writes its per-check line (answered, or failed with the error)", () =>
+    Effect.gen(function*() {
+      const lines: Array<{ level: string; message: string; annotations: Record<string, unknown> }> = []
+      const logger = Logger.make(({ annotations, logLevel, message }) =>
+        void lines.push({
+          level: logLevel.label,
+          message: String(message),
+          annotations: Object.fromEntries(HashMap.toEntries(annotations))
+        })
+      )
+      yield* liveAndRefused.pipe(Effect.provide(Logger.add(logger)), Logger.withMinimumLogLevel(LogLevel.Debug))
+      expect(lines.filter((line) => perCheckLines.includes(line.message))).toEqual([
+        {
+          level: "DEBUG",
+          message: "liveness process answered",
+          annotations: { operation: "createProcess", processId: PROCESS_ID, verdict: "live", attempts: 1 }
+        },
+        {
+          level: "DEBUG",
+          message: "liveness operation failed",
+          annotations: { operation: "createProcess", error: "PayloadRejected", code: "payload_rejected" }
+        }
+      ])
+    }))
+
+  it("a program run with Effect.runPromise prints nothing on the console (Effect's default logger)", async () => {
+    const printed: Array<string> = []
+    const base = Effect.runSync(Effect.console)
+    const capturing = {
+      ...base,
+      unsafe: { ...base.unsafe, log: (...args: ReadonlyArray<unknown>) => void printed.push(args.join(" ")) }
+    }
+    await Effect.runPromise(liveAndRefused.pipe(Effect.withConsole(capturing)))
+    expect(printed).toEqual([])
+    // The same program, asked for its lines: the console gets them (what the README tells users to do).
+    await Effect.runPromise(
+      liveAndRefused.pipe(Logger.withMinimumLogLevel(LogLevel.Debug), Effect.withConsole(capturing))
+    )
+    expect(printed.map((line) => perCheckLines.find((text) => line.includes(text)))).toEqual(perCheckLines)
+  })
+
   it.effect("an unknown status is logged as a warning with the process id", () =>
     Effect.gen(function*() {
       const provider = yield* scripted([processWith(9)])
