@@ -4,6 +4,8 @@
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type { Liveness, LivenessError } from "@liveness/core"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { basename, dirname, resolve } from "node:path"
 import type { CaptureFileError } from "./CaptureFile.js"
@@ -148,25 +150,62 @@ export const record = (tally: Tally, outcome: Outcome) => {
 
 const clock = (seconds: number) => {
   if (!Number.isFinite(seconds)) return "--:--"
-  const s = Math.max(0, Math.round(seconds))
+  const s = Math.max(0, Math.ceil(seconds))
   const h = Math.floor(s / 3600)
   const m = Math.floor((s % 3600) / 60)
   const pad = (n: number) => String(n).padStart(2, "0")
   return h > 0 ? `${h}:${pad(m)}:${pad(s % 60)}` : `${m}:${pad(s % 60)}`
 }
 
-/** `done/total`, rate and ETA for this run (captures skipped on resume count as done, not in the rate). */
+/**
+ * `done/total`, rate and ETA for this run (captures skipped on resume count as done, not in the rate). The ETA
+ * is the captures left at the rate so far, rounded up: it reads 0:00 only when nothing is left, and it grows
+ * while slow checks hold the last captures (the rate falls as time passes without an answer).
+ */
 export const progress = (tally: Tally, elapsedMillis: number, width?: number) => {
   const toCheck = tally.total - tally.skipped
   const finished = tally.skipped + tally.done
+  const left = toCheck - tally.done
   const rate = elapsedMillis > 0 ? tally.done / (elapsedMillis / 1000) : 0
-  const eta = rate > 0 ? (toCheck - tally.done) / rate : Number.POSITIVE_INFINITY
+  const eta = left <= 0 ? 0 : rate > 0 ? Math.max(1, left / rate) : Number.POSITIVE_INFINITY
   const percent = tally.total === 0 ? 100 : Math.floor((finished / tally.total) * 100)
   const text = `${finished}/${tally.total} (${percent}%) ${rate.toFixed(1)}/s ETA ${clock(eta)}`
   if (width === undefined) return text
   const filled = tally.total === 0 ? width : Math.round((finished / tally.total) * width)
   return `[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${text}`
 }
+
+/** Where progress goes: standard error, drawn in place when it is a terminal. */
+export interface ProgressOutput {
+  readonly tty: boolean
+  /** The terminal's width, read at each redraw (it can change). */
+  readonly columns: () => number | undefined
+  /** On a terminal, writes the text as it is (`\r`, escapes, newline); otherwise prints it as one line. */
+  readonly write: (text: string) => Effect.Effect<void>
+}
+
+export const TTY_INTERVAL = Duration.millis(200)
+export const PLAIN_INTERVAL = Duration.seconds(5)
+
+/**
+ * The progress of a running batch, from the tally as it is when it is drawn and the time from `Clock` (a
+ * `TestClock` in tests): on a terminal a bar redrawn in place every 200 ms, otherwise a `progress:` line every
+ * 5 s. `draw(true)` draws the last state and ends the line; `elapsed` is the time since the reporter was made.
+ */
+export const reporter = (tally: Tally, output: ProgressOutput) =>
+  Effect.map(Clock.currentTimeMillis, (startedAt) => {
+    const elapsed = Effect.map(Clock.currentTimeMillis, (now) => now - startedAt)
+    const draw = (final: boolean) =>
+      Effect.flatMap(elapsed, (millis) => {
+        if (!output.tty) return output.write(`progress: ${progress(tally, millis)}`)
+        const width = Math.max(10, Math.min(30, (output.columns() ?? 80) - 50))
+        return output.write(`\r\x1b[K${progress(tally, millis, width)}${final ? "\n" : ""}`)
+      })
+    const ticker = Effect.forever(
+      Effect.zipRight(Effect.sleep(output.tty ? TTY_INTERVAL : PLAIN_INTERVAL), draw(false))
+    )
+    return { draw, ticker, elapsed }
+  })
 
 /** The summary table printed at the end. */
 export const summary = (

@@ -41,9 +41,6 @@ const stopsTheBatch = (error: LivenessError) => error._tag === "AuthenticationFa
 
 const defined = <A>(option: Option.Option<A>) => Option.getOrUndefined(option)
 
-const TTY_INTERVAL_MILLIS = 200
-const PLAIN_INTERVAL_MILLIS = 5000
-
 export const command = Command.make(
   "batch",
   {
@@ -95,8 +92,12 @@ export const command = Command.make(
       }
       if (tally.skipped > 0) yield* Console.error(`resuming: ${tally.skipped} capture(s) already in ${flags.out}`)
 
-      const startedAt = Date.now()
       const tty = process.stderr.isTTY === true
+      const progress = yield* Batch.reporter(tally, {
+        tty,
+        columns: () => process.stderr.columns,
+        write: (text) => tty ? Effect.sync(() => void process.stderr.write(text)) : Console.error(text)
+      })
       let stopping = false
       let stoppedBy: string | undefined
       const lock = yield* Effect.makeSemaphore(1)
@@ -132,24 +133,12 @@ export const command = Command.make(
         }
       })
 
-      const render = (final: boolean) =>
-        tty
-          ? Effect.sync(() => {
-            const width = Math.max(10, Math.min(30, (process.stderr.columns ?? 80) - 50))
-            process.stderr.write(`\r\x1b[K${Batch.progress(tally, Date.now() - startedAt, width)}${final ? "\n" : ""}`)
-          })
-          : Console.error(`progress: ${Batch.progress(tally, Date.now() - startedAt)}`)
-
-      const ticker = Effect.forever(
-        Effect.sleep(tty ? TTY_INTERVAL_MILLIS : PLAIN_INTERVAL_MILLIS).pipe(Effect.zipRight(render(false)))
-      )
-
       const finish = (interrupted: boolean) =>
         Effect.gen(function*() {
-          if (tty || tally.done > 0) yield* render(true)
+          if (tty || tally.done > 0) yield* progress.draw(true)
           yield* Console.log(Batch.summary(tally, {
             out: flags.out,
-            elapsedMillis: Date.now() - startedAt,
+            elapsedMillis: yield* progress.elapsed,
             invalid: invalid.length,
             interrupted,
             stoppedBy
@@ -175,7 +164,7 @@ export const command = Command.make(
             discard: true
           })
         )
-        const progressFiber = yield* Effect.fork(ticker)
+        const progressFiber = yield* Effect.fork(progress.ticker)
         yield* Fiber.join(pool).pipe(
           Effect.onInterrupt(() =>
             Effect.gen(function*() {
