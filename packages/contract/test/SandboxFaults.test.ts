@@ -8,12 +8,17 @@ import { describe, expect, it } from "@effect/vitest"
 import { CheckPolicy, Liveness, type LivenessError, TenantRateLimiter } from "@liveness/core"
 import { Fixtures, MagicValues } from "@liveness/fake"
 import { type Faults, Sandbox } from "@liveness/sandbox"
+import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as TestClock from "effect/TestClock"
 import { calls, httpLayer, requestsByStatus, sharedHttp, subject, testPolicy } from "./adapters.js"
+import { driveClock, untilTrue } from "./support/unicoHttpHarness.js"
 
 /** One sandbox and adapter for the scripted faults (engine reset and counts restarted per test). */
 const shared = sharedHttp()
@@ -117,33 +122,45 @@ describe("sandbox faults through the real workflow (HTTP adapter)", () => {
       expect(result).toMatchObject({ verdict: "live", attempts: 1 })
     }).pipe(Effect.provide(shared())))
 
+  // Under TestClock (the sandbox keeps the test's clock): the sandbox's 600 ms delay, the adapter's 300 ms
+  // timeout and the workflow's backoff pass only when the test moves time.
   describe("latency beyond the adapter's per-attempt timeout (300 ms)", () => {
-    const slowAdapter = sharedHttp({ rateLimit: false }, { timeout: "300 millis" })
+    const slowAdapter = () => httpLayer({}, { rateLimit: false }, { timeout: "300 millis" })
+    /** The sandbox holds the request: its 600 ms delay is among the clock's sleeps. */
+    const held = untilTrue(Effect.map(TestClock.sleeps(), Chunk.some((wakeAt) => wakeAt === 600)))
 
-    it.live("plain image: ProviderUnavailable (may have been processed), not replayed; the sandbox bills it later", () =>
+    it.scoped("plain image: ProviderUnavailable (may have been processed), not replayed; the sandbox bills it later", () =>
       Effect.gen(function*() {
         yield* injectFaults({ _tag: "latency", millis: 600 })
         const input = imageInput()
-        const started = yield* Clock.currentTimeMillis
-        const error = yield* Liveness.check(input).pipe(Effect.flip)
-        const elapsed = (yield* Clock.currentTimeMillis) - started
+        const fiber = yield* Effect.fork(Effect.flip(Liveness.check(input)))
+        yield* held
+        yield* TestClock.adjust("299 millis")
+        expect(yield* Fiber.poll(fiber)).toEqual(Option.none())
+        yield* TestClock.adjust("1 millis")
+        const error = yield* Fiber.join(fiber)
         expect(error).toMatchObject({ _tag: "ProviderUnavailable", mayHaveBeenProcessed: true, transient: true })
         expect(error.message).toContain("no answer within 0.3 s")
-        expect(elapsed).toBeGreaterThanOrEqual(290)
-        expect(elapsed).toBeLessThan(600)
+        expect(yield* engineAnswers).toEqual([])
         // The request was only slow: the sandbox processes it after its delay, and nobody hears the answer.
-        yield* Effect.sleep(Duration.millis(600 - elapsed + 150))
+        yield* TestClock.adjust("300 millis")
+        yield* untilTrue(Effect.map(billedFor(input.imageBase64), (billed) => billed > 0))
         expect(yield* engineAnswers).toEqual(["200"])
         expect(yield* billedFor(input.imageBase64)).toBe(1)
       }).pipe(Effect.provide(slowAdapter())))
 
-    it.live("SDK payload: the replay lands first and is live; the slow original is refused as reused, billed once", () =>
+    it.scoped("SDK payload: the replay lands first and is live; the slow original is refused as reused, billed once", () =>
       Effect.gen(function*() {
         yield* injectFaults({ _tag: "latency", millis: 600 })
         const input = sdkInput()
-        const result = yield* Liveness.check(input)
+        const fiber = yield* Effect.fork(Liveness.check(input))
+        yield* held
+        // Past the timeout and the backoff, short of the sandbox's delay: the replay is answered at once.
+        const result = yield* driveClock(fiber, "599 millis")
         expect(result).toMatchObject({ verdict: "live", attempts: 2 })
-        yield* Effect.sleep(Duration.millis(600))
+        expect(yield* engineAnswers).toEqual(["200"])
+        yield* TestClock.adjust("600 millis")
+        yield* untilTrue(Effect.map(engineAnswers, (answers) => answers.length === 2))
         expect(yield* engineAnswers).toEqual(["200", "400 10508"])
         expect(yield* billedFor(input.imageBase64)).toBe(1)
       }).pipe(Effect.provide(slowAdapter())))
@@ -183,17 +200,17 @@ describe("sandbox faults through the real workflow (HTTP adapter)", () => {
   describe("the sandbox's per-tenant quota (2 per second)", () => {
     const quota = { rateLimit: { limit: 2, intervalMillis: 1000 } } as const
 
-    it.live("without the workflow's limiter: a 429 with Retry-After, honoured, then the same capture is live", () =>
+    // Under TestClock: the sandbox's bucket refills only when the test moves time.
+    it.scoped("without the workflow's limiter: a 429 with Retry-After, honoured, then the same capture is live", () =>
       Effect.gen(function*() {
         const first = yield* Liveness.check(sdkInput())
         const second = yield* Liveness.check(sdkInput())
         // The third is over the quota. A 429 is safe to retry even for a plain image: nothing was processed.
-        const started = yield* Clock.currentTimeMillis
-        const third = yield* Liveness.check(imageInput())
-        const waited = (yield* Clock.currentTimeMillis) - started
+        const third = yield* driveClock(yield* Effect.fork(Liveness.check(imageInput())))
         expect([first.attempts, second.attempts, third.attempts]).toEqual([1, 1, 2])
         expect(third.verdict).toBe("live")
-        expect(waited).toBeGreaterThanOrEqual(1000)
+        // Retry-After: 1 (second) was waited before the retry.
+        expect(yield* Clock.currentTimeMillis).toBeGreaterThanOrEqual(1000)
         const current = yield* stats
         expect(current.requestsByStatus).toEqual({ "200": 3, "429": 1 })
         expect(current.processes).toBe(3)
@@ -233,17 +250,16 @@ describe("sandbox faults through the real workflow (HTTP adapter)", () => {
         expect(mintsAtPermit).toEqual([1, 1, 1])
       }))
 
-    it.live("with the workflow's limiter at the same 2 per second: 6 sequential checks, no 429", () =>
+    // Under TestClock the limiter's departures and the sandbox's arrivals share one time: at exactly one rate,
+    // a permit the limiter gives is a request the sandbox's bucket accepts.
+    it.scoped("with the workflow's limiter at the same 2 per second: 6 sequential checks, no 429", () =>
       Effect.gen(function*() {
-        const results = yield* Effect.forEach(Array.from({ length: 6 }, () => sdkInput()), Liveness.check)
+        const checks = Effect.forEach(Array.from({ length: 6 }, () => sdkInput()), Liveness.check)
+        const results = yield* driveClock(yield* Effect.fork(checks))
         expect(results.map((result) => result.attempts)).toEqual([1, 1, 1, 1, 1, 1])
         expect((yield* stats).requestsByStatus).toEqual({ "200": 6 })
-      }).pipe(
-        // The limiter spaces departures, the sandbox counts arrivals: on loopback the two differ by a few
-        // milliseconds either way (measured: up to 9 ms), so at exactly one rate the last permit of a window
-        // would hinge on sub-10 ms timing. The sandbox's window is 40 ms shorter (20 ms per token of slack);
-        // holding a permit while minting a token is caught exactly by the test above.
-        Effect.provide(httpLayer({ rateLimit: twoPerSecond }, { rateLimit: { limit: 2, intervalMillis: 960 } }))
-      ))
+        // And the limiter did hold them back: 6 at 2 per second, the first 2 at once.
+        expect(yield* Clock.currentTimeMillis).toBeGreaterThanOrEqual(2000)
+      }).pipe(Effect.provide(httpLayer({ rateLimit: twoPerSecond }, quota))))
   })
 })

@@ -12,11 +12,14 @@ import {
   ProviderUnavailable
 } from "@liveness/core"
 import { Fixtures } from "@liveness/fake"
+import * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Metric from "effect/Metric"
+import * as Option from "effect/Option"
+import * as TestClock from "effect/TestClock"
 import * as RecordingServer from "./support/recordingServer.js"
 import {
   adapter,
@@ -28,6 +31,7 @@ import {
   liveProcess,
   quietLogs,
   SUBJECT,
+  untilTrue,
   workflow
 } from "./support/unicoHttpHarness.js"
 
@@ -116,7 +120,8 @@ describe("transport failures through the adapter", () => {
         expect(yield* unico.tokenRequests).toHaveLength(1)
       }))
 
-    it.scopedLive("API host that comes up during the backoff -> the retried plain image succeeds", () =>
+    // Under TestClock: the backoff passes only when the test moves time, after the API is up.
+    it.scoped("API host that comes up during the backoff -> the retried plain image succeeds", () =>
       Effect.gen(function*() {
         const unico = yield* fakeUnico()
         const port = yield* RecordingServer.closedPort
@@ -125,13 +130,13 @@ describe("transport failures through the adapter", () => {
             baseDelay: Duration.millis(300)
           })
         )
-        // Once the token was fetched, the first attempt's connect fails at once; then bring the API up.
-        while ((yield* unico.tokenRequests).length === 0) yield* Effect.sleep("5 millis")
-        yield* Effect.sleep("100 millis")
+        // The first attempt's connect was refused once the workflow sleeps its 300 ms backoff.
+        yield* untilTrue(Effect.map(TestClock.sleeps(), Chunk.some((wakeAt) => wakeAt === 300)))
         const api = yield* RecordingServer.start(() => RecordingServer.json(200, liveProcess), { port })
+        yield* TestClock.adjust("300 millis")
         const result = yield* Fiber.join(fiber)
         expect(result.verdict).toBe("live")
-        expect(result.attempts).toBeGreaterThanOrEqual(2)
+        expect(result.attempts).toBe(2)
         expect(yield* api.requests).toHaveLength(1)
       }))
 
@@ -191,33 +196,42 @@ describe("transport failures through the adapter", () => {
       expect(yield* unico.apiRequests).toHaveLength(1)
     }))
 
+  // Under TestClock: the request is received, then the test moves time to just before and to the timeout.
   describe("the server never answers, timeout 300 ms", () => {
-    it.scopedLive("API -> ProviderUnavailable that may have been processed, after about 300 ms", () =>
+    const timesOut = <A, E>(effect: Effect.Effect<A, E>, received: Effect.Effect<boolean>) =>
+      Effect.gen(function*() {
+        const fiber = yield* Effect.fork(Effect.flip(effect))
+        yield* untilTrue(received)
+        yield* TestClock.adjust("299 millis")
+        expect(yield* Fiber.poll(fiber)).toEqual(Option.none())
+        yield* TestClock.adjust("1 millis")
+        return yield* Fiber.join(fiber)
+      })
+
+    it.scoped("API -> ProviderUnavailable that may have been processed, at the timeout", () =>
       Effect.gen(function*() {
         const unico = yield* fakeUnico({ api: () => RecordingServer.never })
-        const started = Date.now()
         const error = expectTag(
-          yield* Effect.flip(check(both(unico, "300 millis"), imageBody())),
+          yield* timesOut(
+            check(both(unico, "300 millis"), imageBody()),
+            Effect.map(unico.apiRequests, (requests) => requests.length === 1)
+          ),
           "ProviderUnavailable"
         )
-        const elapsed = Date.now() - started
         expect(error.mayHaveBeenProcessed).toBe(true)
         expect(error.detail).toContain("0.3 s")
-        expect(elapsed).toBeGreaterThanOrEqual(300)
-        expect(elapsed).toBeLessThan(1500)
         expect(yield* unico.apiRequests).toHaveLength(1)
       }))
 
-    it.scopedLive("token endpoint -> ProviderUnavailable, not processed", () =>
+    it.scoped("token endpoint -> ProviderUnavailable, not processed", () =>
       Effect.gen(function*() {
         const unico = yield* fakeUnico({ token: () => RecordingServer.never })
-        const started = Date.now()
-        const error = yield* Effect.flip(createOnce(both(unico, "300 millis"), imageBody()))
-        const elapsed = Date.now() - started
+        const error = yield* timesOut(
+          createOnce(both(unico, "300 millis"), imageBody()),
+          Effect.map(unico.tokenRequests, (requests) => requests.length === 1)
+        )
         expect(error).toBeInstanceOf(ProviderUnavailable)
         expect(expectTag(error, "ProviderUnavailable").mayHaveBeenProcessed).toBe(false)
-        expect(elapsed).toBeGreaterThanOrEqual(300)
-        expect(elapsed).toBeLessThan(1500)
         expect(yield* unico.apiRequests).toHaveLength(0)
       }))
   })

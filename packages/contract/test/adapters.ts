@@ -150,14 +150,18 @@ export const fakeLayer = (
 /**
  * The workflow over the real HTTP adapter and a fresh sandbox on 127.0.0.1 (`Sandbox.layer`), with the probe,
  * the running `SandboxInstance` and `UnicoHttp` in context. The sandbox keeps its default quota (10/s)
- * unless `sandbox` says otherwise.
+ * unless `sandbox` says otherwise; `adapter` sets the adapter's options (a per-attempt `timeout`, say). Built
+ * in the test, the sandbox keeps the test's clock: TestClock under `it.effect`/`it.scoped`.
  */
 export const httpLayer = (
   policy: Partial<CheckPolicy.Policy> = {},
-  sandbox: Sandbox.Options = {}
+  sandbox: Sandbox.Options = {},
+  adapter: Partial<UnicoOptions.Options> = {}
 ): Layer.Layer<Liveness.Liveness | ContractProbe | Sandbox.SandboxInstance | UnicoHttp.UnicoHttp> =>
   workflowOver(
-    Layer.provideMerge(sandboxProbe(false), Sandbox.layer(sandbox)).pipe(Layer.provide(NodeHttpClient.layerUndici)),
+    Layer.provideMerge(sandboxProbe(false), providerOverSandbox(sandbox, adapter)).pipe(
+      Layer.provide(NodeHttpClient.layerUndici)
+    ),
     policy
   )
 
@@ -177,6 +181,10 @@ const adapterOverSandbox = (
       ))
   )
 
+/** `Sandbox.layer`, or the adapter built by hand when `adapter` sets something. */
+const providerOverSandbox = (sandbox: Sandbox.Options, adapter: Partial<UnicoOptions.Options>) =>
+  Object.keys(adapter).length === 0 ? Sandbox.layer(sandbox) : adapterOverSandbox(sandbox, adapter)
+
 /**
  * One sandbox and one HTTP adapter over it for the whole suite (see the top of this file), stopped after the
  * suite. Each `layer` is a fresh workflow over them, with the engine reset and counts taken from then on.
@@ -186,8 +194,9 @@ export const sharedHttp = (
   sandbox: Sandbox.Options = { rateLimit: false },
   adapter: Partial<UnicoOptions.Options> = {}
 ) => {
-  const provider = Object.keys(adapter).length === 0 ? Sandbox.layer(sandbox) : adapterOverSandbox(sandbox, adapter)
-  const shared = ManagedRuntime.make(provider.pipe(Layer.provide(NodeHttpClient.layerUndici)))
+  const shared = ManagedRuntime.make(
+    providerOverSandbox(sandbox, adapter).pipe(Layer.provide(NodeHttpClient.layerUndici))
+  )
   afterAll(() => shared.dispose())
   const context = Layer.effectContext(Effect.map(shared.runtimeEffect, (runtime) => runtime.context))
   return (

@@ -7,6 +7,9 @@
  * `Sandbox.start` (scoped) gives working credentials at once; `Sandbox.layer` is the embedded default: it
  * starts a sandbox and provides `LivenessProvider` through the real HTTP adapter pointed at it.
  *
+ * Time is the `Clock` of the effect that starts the sandbox: the live clock in apps, `TestClock` in an
+ * `it.effect` test, so token expiry, the tenant quota and injected delays move only when the test moves time.
+ *
  * @since 0.1.0
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
@@ -14,7 +17,7 @@ import type { LivenessProvider } from "@liveness/core"
 import { ScenarioEngine } from "@liveness/fake"
 import { UnicoHttp, type UnicoOptions } from "@liveness/unico-http"
 import * as Context from "effect/Context"
-import type * as Duration from "effect/Duration"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as FiberSet from "effect/FiberSet"
 import * as Layer from "effect/Layer"
@@ -85,8 +88,6 @@ export class SandboxInstance extends Context.Tag("@liveness/sandbox/Sandbox")<Sa
 
 const JSON_TYPE = "application/json; charset=utf-8"
 
-const sleep = (millis: number) => new Promise<void>((resolve) => setTimeout(resolve, millis).unref())
-
 class BodyTooLarge extends Error {}
 
 const readBody = (req: IncomingMessage, limit: number) =>
@@ -124,6 +125,10 @@ export const start = (options: Options = {}): Effect.Effect<Sandbox, never, Scop
     // Engine work runs in fibers owned by the sandbox's scope: stopping the sandbox interrupts what is still in
     // flight (a `slow` answer would otherwise keep the process alive for 40 s after the server closed).
     const run = yield* FiberSet.makeRuntimePromise<never>()
+    // Requests arrive on Node's callbacks, outside any fiber: they read the starting effect's clock directly.
+    const clock = yield* Effect.clock
+    const now = () => clock.unsafeCurrentTimeMillis()
+    const sleep = (millis: number) => run(Effect.sleep(Duration.millis(millis)))
     const credentials = Credentials.generate(options.credentials)
     const engine = yield* ScenarioEngine.make(options.latency === undefined ? {} : { latency: options.latency })
     const faults = Faults.plan(options.faults)
@@ -152,7 +157,7 @@ export const start = (options: Options = {}): Effect.Effect<Sandbox, never, Scop
 
     const handleToken = async (req: IncomingMessage, res: ServerResponse) => {
       const body = await readBody(req, bodyLimit)
-      const result = await tokens.handle(new URLSearchParams(body), Date.now())
+      const result = await tokens.handle(new URLSearchParams(body), now())
       if (result._tag === "Token") {
         count(tokenRequestsByStatus, 200)
         return send(res, 200, { access_token: result.accessToken, token_type: "Bearer", expires_in: result.expiresIn })
@@ -175,7 +180,7 @@ export const start = (options: Options = {}): Effect.Effect<Sandbox, never, Scop
       }
       // Unico's docs show both "Bearer <token>" and the bare token: accept both.
       const token = authorization.replace(/^Bearer\s+/i, "")
-      const state = tokens.check(token, Date.now())
+      const state = tokens.check(token, now())
       if (state !== "valid") {
         answer(
           res,
@@ -191,7 +196,7 @@ export const start = (options: Options = {}): Effect.Effect<Sandbox, never, Scop
         return false
       }
       if (quota !== undefined) {
-        const waitMillis = quota.take(Date.now())
+        const waitMillis = quota.take(now())
         if (waitMillis !== undefined) {
           answer(res, 429, unicoError(undefined, "Too Many Requests"), {
             "retry-after": String(Math.max(1, Math.ceil(waitMillis / 1000)))

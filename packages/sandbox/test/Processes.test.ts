@@ -2,6 +2,8 @@ import { describe, expect, it } from "@effect/vitest"
 import { Fixtures } from "@liveness/fake"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
+import * as TestClock from "effect/TestClock"
+import { Sandbox } from "../src/index.js"
 import { authHeaders, createProcess, seedBody, withSandbox } from "./support.js"
 
 const unicoError = async (response: Response) => ({ status: response.status, body: await response.json() })
@@ -49,12 +51,20 @@ describe("POST /processes/v1", () => {
       })
     ))
 
-  it("an expired token is refused with 10502", () =>
-    withSandbox({ tokenLifetimeSeconds: 1 }, async (sandbox) => {
-      const headers = await authHeaders(sandbox)
-      await new Promise((resolve) => setTimeout(resolve, 1100))
-      const expired = await createProcess(sandbox, seedBody(), headers)
-      expect(await unicoError(expired)).toMatchObject({ status: 401, body: { error: { code: "10502" } } })
+  // The sandbox keeps the time of the effect that starts it: here TestClock, moved by the test (from 0).
+  it.scoped("a token is accepted for its whole lifetime, then refused with 10502", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox.start({ tokenLifetimeSeconds: 1 })
+      const headers = yield* Effect.promise(() => authHeaders(sandbox, { iat: 0, exp: 3600 }))
+      yield* TestClock.adjust("999 millis")
+      const valid = yield* Effect.promise(() => createProcess(sandbox, seedBody(), headers))
+      expect(valid.status).toBe(200)
+      yield* TestClock.adjust("1 millis")
+      const expired = yield* Effect.promise(() => createProcess(sandbox, seedBody(), headers))
+      expect(yield* Effect.promise(() => unicoError(expired))).toMatchObject({
+        status: 401,
+        body: { error: { code: "10502" } }
+      })
     }))
 
   it("10201 for an API key the sandbox does not know (403)", () =>

@@ -32,8 +32,8 @@ export const requestToken = (sandbox: Sandbox.Sandbox, form: Record<string, stri
 
 export const GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 
-export const token = async (sandbox: Sandbox.Sandbox) => {
-  const response = await requestToken(sandbox, { grant_type: GRANT, assertion: await assertion(sandbox) })
+export const token = async (sandbox: Sandbox.Sandbox, claims: Record<string, unknown> = {}) => {
+  const response = await requestToken(sandbox, { grant_type: GRANT, assertion: await assertion(sandbox, claims) })
   const body = await response.json() as { access_token: string }
   return body.access_token
 }
@@ -51,8 +51,9 @@ export const createProcess = (
     body: typeof body === "string" ? body : JSON.stringify(body)
   })
 
-export const authHeaders = async (sandbox: Sandbox.Sandbox) => ({
-  authorization: `Bearer ${await token(sandbox)}`,
+/** Headers with a fresh token; `claims` bend the assertion (its `iat`/`exp` under a TestClock, say). */
+export const authHeaders = async (sandbox: Sandbox.Sandbox, claims: Record<string, unknown> = {}) => ({
+  authorization: `Bearer ${await token(sandbox, claims)}`,
   apikey: Redacted.value(sandbox.apiKey)
 })
 

@@ -60,8 +60,9 @@ export const make = <E>(mint: Effect.Effect<MintedToken, E>, shared?: SharedOpti
      * due for refresh keeps being served by `get` while the background refresh fails).
      */
     const mintHere = Effect.gen(function*() {
-      const minted = yield* mint
+      // The token's life is counted from the request: the provider started it before its answer reached us.
       const now = yield* Clock.currentTimeMillis
+      const minted = yield* mint
       const lifetime = Math.max(0, minted.expiresInSeconds) * 1000
       const margin = Math.min(REFRESH_MARGIN_MILLIS, lifetime / 10)
       const token = { accessToken: minted.accessToken, refreshAt: now + lifetime - margin, expiresAt: now + lifetime }

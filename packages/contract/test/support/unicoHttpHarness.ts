@@ -7,12 +7,16 @@ import { NodeHttpClient, Undici } from "@effect/platform-node"
 import { expect } from "@effect/vitest"
 import { CheckPolicy, Liveness } from "@liveness/core"
 import { UnicoHttp } from "@liveness/unico-http"
+import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
+import * as TestClock from "effect/TestClock"
 import { compactVerify } from "jose"
 import { generateKeyPairSync, type KeyObject, randomBytes } from "node:crypto"
 import * as RecordingServer from "./recordingServer.js"
@@ -173,6 +177,40 @@ export const verifyAssertion = (assertion: string, publicKey: KeyObject) =>
 /** The `assertion` field of a recorded token request. */
 export const assertionOf = (request: RecordingServer.RecordedRequest): string =>
   new URLSearchParams(request.body ?? "").get("assertion") ?? ""
+
+/**
+ * Waits, in real time, until `condition` holds: for tests under TestClock whose next step needs real I/O to
+ * have happened first (a request received, a connection refused), before they move the clock.
+ */
+export const untilTrue = <R>(condition: Effect.Effect<boolean, never, R>): Effect.Effect<void, never, R> =>
+  Effect.flatMap(
+    condition,
+    (holds): Effect.Effect<void, never, R> =>
+      holds ? Effect.void : Effect.zipRight(realPause, Effect.suspend(() => untilTrue(condition)))
+  )
+
+/** 5 ms of real time, whatever the test's clock: for real I/O to progress. */
+const realPause = Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, 5)))
+
+/**
+ * Runs `fiber` to its end under TestClock, moving the clock to each sleep it waits on (a backoff, a
+ * Retry-After, a quota slot, a delay the sandbox was told to add) and letting real I/O finish in between.
+ * Only sleeps due within `horizon` of the drive's start are reached: not the deadline, nor a per-attempt
+ * timeout, nor anything the test means to let pass itself later.
+ */
+export const driveClock = <A, E>(
+  fiber: Fiber.Fiber<A, E>,
+  horizon: Duration.DurationInput = "5 seconds"
+): Effect.Effect<A, E> =>
+  Effect.gen(function*() {
+    const until = (yield* Clock.currentTimeMillis) + Duration.toMillis(horizon)
+    while ((yield* Fiber.poll(fiber))._tag === "None") {
+      const due = Chunk.toReadonlyArray(yield* TestClock.sleeps()).filter((wakeAt) => wakeAt <= until)
+      if (due.length === 0) yield* realPause
+      else yield* TestClock.setTime(Math.max(yield* Clock.currentTimeMillis, Math.min(...due)))
+    }
+    return yield* Fiber.join(fiber)
+  })
 
 /** Without the default logger: tests that run real time (it.live) would print every check's log line. */
 export const quietLogs = Logger.remove(Logger.defaultLogger)
