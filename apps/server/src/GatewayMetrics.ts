@@ -8,9 +8,9 @@ import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
 import * as MetricBoundaries from "effect/MetricBoundaries"
 
-/** Answered requests, tagged `route` (template), `method` and `status` (`aborted` when the caller left first). */
+/** Finished requests, tagged `route` (template), `method` and `status` (`aborted` when the caller left first). */
 export const httpRequests = Metric.counter("gateway_http_requests_total", {
-  description: "HTTP requests answered by the gateway, by route, method and status",
+  description: "HTTP requests the gateway finished, by route, method and status (aborted: the caller left first)",
   incremental: true
 })
 
@@ -18,17 +18,17 @@ export const httpRequests = Metric.counter("gateway_http_requests_total", {
 export const httpDuration = Metric.histogram(
   "gateway_http_request_duration_seconds",
   MetricBoundaries.exponential({ start: 0.005, factor: 2, count: 14 }),
-  "Time the gateway took to answer an HTTP request, in seconds"
+  "Time the gateway took to answer an HTTP request, by route and method, in seconds"
 )
 
-/** Checks in flight (created, not yet answered by the provider). */
+/** Workflow runs in flight: checks (`POST`) and read-backs (`GET`) the provider has not answered yet. */
 export const checksInFlight = Metric.gauge("gateway_checks_in_flight", {
-  description: "Liveness checks the gateway is waiting on"
+  description: "Liveness checks and process read-backs the gateway is waiting on"
 })
 
-/** Checks whose caller went away before the answer (the capture was spent either way). */
+/** Checks and read-backs whose caller went away before the answer (a check's capture was spent either way). */
 export const abandonedChecks = Metric.counter("gateway_checks_abandoned_total", {
-  description: "Checks that finished after the caller had disconnected",
+  description: "Liveness checks and process read-backs that finished after the caller had disconnected",
   incremental: true
 })
 

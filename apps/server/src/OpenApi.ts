@@ -302,8 +302,8 @@ export const document: Document = {
       get: {
         operationId: "metrics",
         summary: "Prometheus metrics",
-        description: "Requests by route and status, checks by verdict and error, upstream latency, retries, token " +
-          "mints (text exposition format 0.0.4).",
+        description: "Requests by route and status, checks by verdict and error, process read-backs by verdict " +
+          "(apart from checks), upstream latency, retries, token mints (text exposition format 0.0.4).",
         tags: ["operations"],
         responses: { "200": text("Prometheus text.", "text/plain") }
       }

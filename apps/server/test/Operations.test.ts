@@ -30,7 +30,9 @@ describe("health, readiness, metrics (fake)", () => {
     const text = await response.text()
     const has = (pattern: RegExp) => expect(text).toMatch(pattern)
 
-    has(/^# HELP liveness_checks_total Liveness checks that produced a verdict, by verdict$/m)
+    has(
+      /^# HELP liveness_checks_total Liveness checks \(Liveness\.check, one per capture sent\) that produced a verdict/m
+    )
     has(/^# TYPE liveness_checks_total counter$/m)
     has(/^liveness_checks_total\{verdict="live"\} [1-9]\d*$/m)
     has(/^liveness_check_errors_total\{error="PayloadRejected",operation="createProcess"\} [1-9]\d*$/m)
@@ -58,6 +60,58 @@ describe("health, readiness, metrics (fake)", () => {
     expect([...buckets].sort((a, b) => a - b)).toEqual(buckets)
     // No subject, payload or process id in any label.
     expect(text).not.toMatch(/12345678909|[0-9a-f]{8}-[0-9a-f]{4}-/)
+  })
+})
+
+describe("/metrics: a check is counted once, however often its process is read back", () => {
+  let gw: TestGateway
+  beforeAll(async () => {
+    gw = await startGateway({ LIVENESS_PROVIDER: "fake" })
+  })
+  afterAll(() => gw.close())
+
+  /** The samples of /metrics by series (`name{labels}`), and the HELP text by name. */
+  const scrape = async () => {
+    const text = await (await fetch(`${gw.url}/metrics`)).text()
+    const samples = new Map<string, number>()
+    const help = new Map<string, string>()
+    for (const line of text.split("\n")) {
+      const described = /^# HELP (\S+) (.*)$/.exec(line)
+      if (described !== null) help.set(described[1]!, described[2]!)
+      const sample = /^([^#\s]\S*) (\S+)$/.exec(line)
+      if (sample !== null) samples.set(sample[1]!, Number(sample[2]))
+    }
+    return { samples, help }
+  }
+
+  it("1 POST and 2 GETs of its id: liveness_checks_total +1, liveness_process_reads_total +2", async () => {
+    const before = await scrape()
+    const created = await postJson(gw.url, seedBody())
+    expect(created.status).toBe(200)
+    const { id } = (await created.json()) as { id: string }
+    for (const _ of [1, 2]) expect((await fetch(`${gw.url}/processes/v1/${id}`)).status).toBe(200)
+    const after = await scrape()
+    const delta = (series: string) => (after.samples.get(series) ?? 0) - (before.samples.get(series) ?? 0)
+
+    expect(delta("liveness_checks_total{verdict=\"live\"}")).toBe(1)
+    expect(delta("liveness_process_reads_total{verdict=\"live\"}")).toBe(2)
+    expect(delta("liveness_provider_attempts_total{operation=\"createProcess\"}")).toBe(1)
+    expect(delta("liveness_provider_attempts_total{operation=\"getProcess\"}")).toBe(2)
+    expect(delta("liveness_check_duration_seconds_count{operation=\"createProcess\"}")).toBe(1)
+    expect(delta("liveness_check_duration_seconds_count{operation=\"getProcess\"}")).toBe(2)
+    expect(delta("gateway_http_requests_total{method=\"GET\",route=\"/processes/v1/:id\",status=\"200\"}")).toBe(2)
+
+    // Each description says what its metric counts: checks are not read-backs, and the metrics that count both
+    // say so.
+    expect(after.help.get("liveness_checks_total")).toMatch(
+      /^Liveness checks \(Liveness\.check, .*Process read-backs are counted in liveness_process_reads_total$/
+    )
+    expect(after.help.get("liveness_process_reads_total")).toMatch(
+      /^Processes read back \(Liveness\.getProcess\).*Not checks/
+    )
+    for (const both of ["liveness_check_errors_total", "liveness_check_duration_seconds", "gateway_checks_in_flight"]) {
+      expect(after.help.get(both), both).toMatch(/read-back/)
+    }
   })
 })
 

@@ -201,7 +201,14 @@ export const make: Effect.Effect<
             "liveness.verdict": result.verdict,
             "liveness.attempts": result.attempts
           }),
-          Metric.increment(LivenessMetrics.tagged(LivenessMetrics.checksByVerdict, "verdict", result.verdict)),
+          // A read-back is not a check: it is counted apart, so a process read twice is still one check.
+          Metric.increment(
+            LivenessMetrics.tagged(
+              operation === "createProcess" ? LivenessMetrics.checksByVerdict : LivenessMetrics.readsByVerdict,
+              "verdict",
+              result.verdict
+            )
+          ),
           // Debug: a library writes nothing a program did not ask for (Effect's default logger prints Info and
           // above to standard output). Apps that want the line lower the minimum level.
           log.annotated(LogLevel.Debug, "liveness process answered", {

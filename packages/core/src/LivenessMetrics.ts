@@ -16,40 +16,59 @@ function secondsHistogram(name: string, description: string) {
   )
 }
 
-/** Finished checks, tagged `verdict`. */
+/** Checks (`Liveness.check`) that produced a verdict, tagged `verdict`. Read-backs are `readsByVerdict`. */
 export const checksByVerdict = Metric.counter("liveness_checks_total", {
-  description: "Liveness checks that produced a verdict, by verdict",
+  description: "Liveness checks (Liveness.check, one per capture sent) that produced a verdict, by verdict. " +
+    "Process read-backs are counted in liveness_process_reads_total",
   incremental: true
 })
 
-/** Failed checks and lookups, tagged `error` (the error's tag) and `operation`. */
+/** Processes read back (`Liveness.getProcess`) that produced a verdict, tagged `verdict`. */
+export const readsByVerdict = Metric.counter("liveness_process_reads_total", {
+  description: "Processes read back (Liveness.getProcess) that produced a verdict, by verdict. Not checks",
+  incremental: true
+})
+
+/**
+ * Failed checks and read-backs, tagged `error` (the error's tag) and `operation`: `check` (local validation, nothing
+ * sent), `createProcess` (a check the provider failed) or `getProcess` (a read-back).
+ */
 export const errorsByTag = Metric.counter("liveness_check_errors_total", {
-  description: "Liveness operations that failed, by error tag",
+  description: "Liveness checks and process read-backs that failed, by error tag and operation " +
+    "(check: refused by local validation; createProcess: a check; getProcess: a read-back)",
   incremental: true
 })
 
 /** Every request made to the provider, tagged `operation`. */
 export const providerAttempts = Metric.counter("liveness_provider_attempts_total", {
-  description: "Requests made to the liveness provider (first attempts and retries)",
+  description: "Requests made to the liveness provider (first attempts and retries), by operation",
   incremental: true
 })
 
 /** Retries only, tagged `operation` and `reason` (the retry class). */
 export const retries = Metric.counter("liveness_retries_total", {
-  description: "Provider requests retried by the workflow, by retry class",
+  description: "Provider requests retried by the workflow, by operation and retry class",
   incremental: true
 })
 
-/** Latency of each provider request (upstream latency), in seconds, tagged `operation`. */
+/**
+ * Latency of each provider request (upstream latency), in seconds, tagged `operation`: from the moment it holds a
+ * tenant-quota permit to its answer (neither the provider's preparation, such as a token, nor the wait for a permit).
+ */
 export const providerLatency = secondsHistogram(
   "liveness_provider_request_duration_seconds",
-  "Latency of one request to the liveness provider, in seconds"
+  "Latency of one request to the liveness provider, in seconds, by operation (the wait for the tenant quota " +
+    "and the access token excluded)"
 )
 
-/** Latency of a whole check (validation to verdict, retries included), in seconds. */
+/**
+ * Latency of a whole operation, tagged `operation`: a check (`createProcess`) or a read-back (`getProcess`), from
+ * after local validation to its verdict or error, retries, quota waits and tokens included.
+ */
 export const checkLatency = secondsHistogram(
   "liveness_check_duration_seconds",
-  "Latency of a whole liveness check, retries included, in seconds"
+  "Latency of a whole liveness operation, by operation (createProcess: a check; getProcess: a read-back), " +
+    "retries, quota waits and tokens included, in seconds"
 )
 
 const taggedCache = new WeakMap<object, Map<string, unknown>>()

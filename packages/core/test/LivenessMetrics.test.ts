@@ -11,6 +11,7 @@ import { live, processWith, scripted, sdkPayload, seedBody, unavailable503, work
 const count = (counter: Metric.Metric.Counter<number>) => Effect.map(Metric.value(counter), (state) => state.count)
 
 const verdicts = (verdict: string) => Metric.tagged(LivenessMetrics.checksByVerdict, "verdict", verdict)
+const reads = (verdict: string) => Metric.tagged(LivenessMetrics.readsByVerdict, "verdict", verdict)
 const errors = (tag: string, operation: string) =>
   Metric.tagged(Metric.tagged(LivenessMetrics.errorsByTag, "error", tag), "operation", operation)
 const attempts = (operation: string) => Metric.tagged(LivenessMetrics.providerAttempts, "operation", operation)
@@ -28,6 +29,19 @@ describe("LivenessMetrics", () => {
       yield* Liveness.check(seedBody(sdkPayload())).pipe(Effect.provide(workflow(provider.layer)))
       expect((yield* count(verdicts("live"))) - liveBefore).toBe(1)
       expect(yield* count(verdicts("not-live"))).toBe(notLiveBefore)
+    }))
+
+  it.effect("a read-back is not a check: it counts a read by verdict, and checks by verdict stay as they were", () =>
+    Effect.gen(function*() {
+      const checksBefore = yield* count(verdicts("live"))
+      const readsBefore = yield* count(reads("live"))
+      const provider = yield* scripted([live(), live(), live()])
+      const layer = workflow(provider.layer)
+      const created = yield* Liveness.check(seedBody(sdkPayload())).pipe(Effect.provide(layer))
+      yield* Liveness.getProcess(created.process.id).pipe(Effect.provide(layer))
+      yield* Liveness.getProcess(created.process.id).pipe(Effect.provide(layer))
+      expect((yield* count(verdicts("live"))) - checksBefore).toBe(1)
+      expect((yield* count(reads("live"))) - readsBefore).toBe(2)
     }))
 
   it.effect("a not-live check increments verdict not-live", () =>
