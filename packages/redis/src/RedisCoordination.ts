@@ -54,15 +54,21 @@ const describeDegraded = (policy: CheckPolicy.Policy, replicas: number) =>
 const perInterval = (interval: Duration.Duration) =>
   Duration.toMillis(interval) === 1000 ? "/s" : ` per ${Duration.format(interval)}`
 
+/** Choices for tests, beyond the settings an operator makes. */
+export interface TestOptions {
+  /** Whose time refills the shared quota (default Redis's; `"effect"`: the Clock, TestClock in tests). */
+  readonly quotaClock?: RedisRateLimiterStore.QuotaClock
+}
+
 /** The shared quota and token over Redis, from checked settings. Needs the CheckPolicy in context (or its default). */
-export const layerSettings = (settings: RedisSettings.Settings): Layer.Layer<Provides> =>
+export const layerSettings = (settings: RedisSettings.Settings, testOptions: TestOptions = {}): Layer.Layer<Provides> =>
   Layer.unwrapEffect(Effect.gen(function*() {
     const policy = yield* CheckPolicy.CheckPolicy
     const degradedMode = describeDegraded(policy, settings.replicas)
     const health = Layer.effect(RedisHealth.RedisHealth, RedisHealth.make({ degradedMode }))
     const client = Layer.scoped(RedisClient.RedisClient, RedisClient.make(settings)).pipe(Layer.provideMerge(health))
     const limiter = Layer.scoped(TenantRateLimiter.TenantRateLimiter, RedisTenantRateLimiter.make(settings.replicas))
-      .pipe(Layer.provide(RedisRateLimiterStore.layer(`${settings.prefix}ratelimit:`)))
+      .pipe(Layer.provide(RedisRateLimiterStore.layer(`${settings.prefix}ratelimit:`, testOptions.quotaClock)))
     const coordination = Layer.effect(
       RedisCoordination,
       Effect.gen(function*() {
@@ -84,11 +90,13 @@ export const layerSettings = (settings: RedisSettings.Settings): Layer.Layer<Pro
   }))
 
 /** The shared quota and token over Redis, from options; fails with a RedisConfigError naming the option. */
-export const layer = (options: RedisSettings.Options): Layer.Layer<Provides, RedisConfigError> =>
-  Layer.unwrapEffect(Effect.map(RedisSettings.resolve(options), layerSettings))
+export const layer = (
+  options: RedisSettings.Options & TestOptions
+): Layer.Layer<Provides, RedisConfigError> =>
+  Layer.unwrapEffect(Effect.map(RedisSettings.resolve(options), (settings) => layerSettings(settings, options)))
 
 /** From `LIVENESS_REDIS_*`; `None` when `LIVENESS_REDIS_URL` is unset. */
 export const fromConfig: Effect.Effect<
   Option.Option<Layer.Layer<Provides>>,
   ConfigError.ConfigError | RedisConfigError
-> = Effect.map(RedisSettings.fromConfig, Option.map(layerSettings))
+> = Effect.map(RedisSettings.fromConfig, Option.map((settings) => layerSettings(settings)))

@@ -5,30 +5,41 @@
  * shares the connection that reports to RedisHealth and takes time from Redis. The algorithms are the
  * library's contract: `RateLimiter.make` from @effect/experimental runs on top of it.
  *
+ * `clock: "effect"` makes the token bucket count time with the caller's `Clock` instead of Redis's: for tests,
+ * where TestClock then decides every refill; replicas on several machines keep the default, `"redis"`.
+ *
  * @since 0.2.0
  */
 import * as RateLimiter from "@effect/experimental/RateLimiter"
+import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { RedisClient } from "./RedisClient.js"
 
-export const make = (prefix: string) =>
+/** Whose time refills the token bucket: Redis's (`TIME`, the default) or the caller's Effect `Clock`. */
+export type QuotaClock = "redis" | "effect"
+
+export const make = (prefix: string, clock: QuotaClock = "redis") =>
   Effect.map(RedisClient, (client) =>
     RateLimiter.RateLimiterStore.of({
-      tokenBucket: (options) =>
-        client.use((redis) =>
-          redis.livenessTokenBucket(
-            `${prefix}${options.key}`,
-            options.tokens,
-            Duration.toMillis(options.refillRate),
-            options.limit,
-            options.allowOverflow ? 1 : 0
-          )
-        ).pipe(
+      tokenBucket: (options) => {
+        const key = `${prefix}${options.key}`
+        const refillMillis = Duration.toMillis(options.refillRate)
+        const overflow = options.allowOverflow ? 1 : 0
+        const take = clock === "redis"
+          ? client.use((redis) => redis.livenessTokenBucket(key, options.tokens, refillMillis, options.limit, overflow))
+          : Effect.flatMap(Clock.currentTimeMillis, (now) =>
+            client.use((redis) =>
+              redis.livenessTokenBucket(key, options.tokens, refillMillis, options.limit, overflow, now)
+            ))
+        return take.pipe(
           Effect.map(Number),
-          Effect.mapError((error) => new RateLimiter.RateLimitStoreError({ message: error.reason, cause: error }))
-        ),
+          Effect.mapError((error) =>
+            new RateLimiter.RateLimitStoreError({ message: error.reason, cause: error })
+          )
+        )
+      },
       fixedWindow: (options) =>
         client.use((redis) =>
           redis.livenessFixedWindow(
@@ -43,5 +54,8 @@ export const make = (prefix: string) =>
         )
     }))
 
-export const layer = (prefix: string): Layer.Layer<RateLimiter.RateLimiterStore, never, RedisClient> =>
-  Layer.effect(RateLimiter.RateLimiterStore, make(prefix))
+export const layer = (
+  prefix: string,
+  clock: QuotaClock = "redis"
+): Layer.Layer<RateLimiter.RateLimiterStore, never, RedisClient> =>
+  Layer.effect(RateLimiter.RateLimiterStore, make(prefix, clock))

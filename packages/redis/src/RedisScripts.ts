@@ -1,19 +1,24 @@
 /**
  * The Lua scripts replicas run atomically in Redis. Time comes from Redis (`TIME`), not from each replica,
- * so replicas on machines whose clocks disagree still share one bucket correctly.
+ * so replicas on machines whose clocks disagree still share one bucket correctly; the token bucket takes the
+ * caller's time instead when given one (tests under TestClock, see RedisRateLimiterStore).
  *
  * @since 0.2.0
  */
 import type { Redis } from "ioredis"
 
 export interface RedisWithScripts extends Redis {
-  /** Token bucket refilled continuously; returns the tokens left after taking `tokens` (negative: owed). */
+  /**
+   * Token bucket refilled continuously; returns the tokens left after taking `tokens` (negative: owed). Time
+   * is Redis's unless `nowMillis` is given.
+   */
   livenessTokenBucket(
     key: string,
     tokens: number,
     refillMillis: number,
     limit: number,
-    overflow: 0 | 1
+    overflow: 0 | 1,
+    nowMillis?: number
   ): Promise<string>
   /** The fixed-window counter of @effect/experimental's RateLimiterStore contract: [count, ttl ms]. */
   livenessFixedWindow(key: string, tokens: number, refillMillis: number, limit: number): Promise<[number, number]>
@@ -27,8 +32,11 @@ local tokens = tonumber(ARGV[1])
 local refill_ms = tonumber(ARGV[2])
 local limit = tonumber(ARGV[3])
 local overflow = ARGV[4] == "1"
-local time = redis.call("TIME")
-local now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
+local now = tonumber(ARGV[5])
+if now == nil then
+  local time = redis.call("TIME")
+  now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
+end
 local state = redis.call("HMGET", key, "tokens", "at")
 local current = tonumber(state[1])
 local at = tonumber(state[2])

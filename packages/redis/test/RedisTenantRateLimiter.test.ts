@@ -6,19 +6,26 @@
 import { describe, expect, it } from "@effect/vitest"
 import { CheckPolicy, TenantRateLimiter } from "@liveness/core"
 import { RedisCoordination, RedisServer } from "@liveness/redis"
+import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
+import * as TestClock from "effect/TestClock"
 import { randomUUID } from "node:crypto"
 
 const LIMIT = 20
 
-/** One replica: its own Redis connection, the shared quota of LIMIT/s. */
+/**
+ * One replica: its own Redis connection, the shared quota of LIMIT/s. The shared bucket counts time with the
+ * test's clock (TestClock), not Redis's: every slot is then exact, however busy the machine.
+ */
 const replica = (url: string, prefix: string, replicas: number) =>
   Layer.build(
-    RedisCoordination.layer({ url, prefix, replicas, timeout: Duration.millis(200) }).pipe(
+    RedisCoordination.layer({ url, prefix, replicas, quotaClock: "effect" }).pipe(
       Layer.provide(CheckPolicy.layer({ rateLimit: { limit: LIMIT, interval: Duration.seconds(1) } })),
       Layer.orDie
     )
@@ -33,101 +40,139 @@ const replica = (url: string, prefix: string, replicas: number) =>
 const capturingLogs = (logs: Array<string>) =>
   Effect.provide(Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => logs.push(String(message)))))
 
-/** Takes `count` permits at concurrency 16, returning when each was granted (ms since start). */
-const grants = (limiter: TenantRateLimiter.TenantRateLimiter.Service, count: number, started: number) =>
-  Effect.forEach(
-    Array.from({ length: count }),
-    () => limiter.withPermit(Effect.sync(() => performance.now() - started)),
-    { concurrency: 16 }
-  )
+/** Waits in real time (Redis answers in real time) until `condition` holds. */
+const untilTrue = <R>(condition: Effect.Effect<boolean, never, R>): Effect.Effect<void, never, R> =>
+  Effect.flatMap(condition, (holds): Effect.Effect<void, never, R> =>
+    holds
+      ? Effect.void
+      : Effect.zipRight(
+        Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 5))),
+        Effect.suspend(() => untilTrue(condition))
+      ))
 
-/** The most permits granted in any 1-second window starting at a grant. */
+/**
+ * Asks each limiter for `count` permits at once while the clock stands still, waits until every permit has
+ * its slot (granted at once, or asleep until its slot), then moves the clock past the last slot. Returns when
+ * each permit ran, in ms since the request, sorted: the schedule the replicas made together.
+ */
+const grants = (limiters: ReadonlyArray<TenantRateLimiter.TenantRateLimiter.Service>, count: number) =>
+  Effect.gen(function*() {
+    const requestedAt = yield* Clock.currentTimeMillis
+    const before = Chunk.toReadonlyArray(yield* TestClock.sleeps())
+    /** The sleeps added since the request (the clock stands still, so none has passed). */
+    const added = Effect.map(TestClock.sleeps(), (sleeps) => {
+      const left = [...before]
+      return Chunk.toReadonlyArray(sleeps).filter((wakeAt) => {
+        const old = left.indexOf(wakeAt)
+        if (old === -1) return true
+        left.splice(old, 1)
+        return false
+      })
+    })
+    const ran: Array<number> = []
+    const permit = Effect.map(Clock.currentTimeMillis, (now) => void ran.push(now - requestedAt))
+    const fiber = yield* Effect.fork(
+      Effect.forEach(
+        limiters.flatMap((limiter) => Array.from({ length: count }, () => limiter)),
+        (limiter) => limiter.withPermit(permit),
+        { concurrency: "unbounded", discard: true }
+      )
+    )
+    yield* untilTrue(Effect.map(added, (asleep) => ran.length + asleep.length === limiters.length * count))
+    yield* TestClock.setTime(Math.max(requestedAt, ...(yield* added)))
+    yield* Fiber.join(fiber)
+    return ran.sort((a, b) => a - b)
+  })
+
+/**
+ * The requests a provider's token bucket of `capacity`, refilled at `perSecond`, would refuse (429) if the
+ * permits' times were its arrivals: what Unico would answer.
+ */
+const refusedBy = (times: ReadonlyArray<number>, capacity: number, perSecond: number) => {
+  let tokens = capacity
+  let at = 0
+  let refused = 0
+  for (const time of times) {
+    tokens = Math.min(capacity, tokens + ((time - at) * perSecond) / 1000)
+    at = time
+    if (tokens >= 1) tokens -= 1
+    else refused++
+  }
+  return refused
+}
+
+/** The most permits in any 1-second window starting at a permit. */
 const busiestSecond = (times: ReadonlyArray<number>) => {
-  const sorted = [...times].sort((a, b) => a - b)
   let best = 0
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (j < sorted.length && sorted[j]! < sorted[i]! + 1000) j++
+  for (let i = 0, j = 0; i < times.length; i++) {
+    while (j < times.length && times[j]! < times[i]! + 1000) j++
     best = Math.max(best, j - i)
   }
   return best
 }
 
 describe("RedisTenantRateLimiter", () => {
-  it.scopedLive(
-    "two replicas share one bucket: together they stay at the quota, and use it",
-    () =>
-      Effect.gen(function*() {
-        const url = yield* RedisServer.shared
-        const prefix = `test-${randomUUID()}:`
-        const [a, b] = yield* Effect.all([replica(url, prefix, 2), replica(url, prefix, 2)])
-        const started = performance.now()
-        const [timesA, timesB] = yield* Effect.all([grants(a!.limiter, 50, started), grants(b!.limiter, 50, started)], {
-          concurrency: 2
-        })
-        const all = [...timesA, ...timesB]
-        const seconds = Math.max(...all) / 1000
-        // 100 permits at 20/s; the bucket holds 10 (20 less 500 ms of headroom): 90 refills take 4.5 s.
-        expect(seconds).toBeGreaterThan(4.3)
-        // Upper bounds leave room for a busy machine (permits run late, never early); two unshared buckets
-        // would finish in about 2 s with 40 permits in one second.
-        expect(seconds).toBeLessThan(5.6)
-        // Any second: at most the bucket (10) plus a second of refills (20), +2 for window edges and late timers;
-        // once the first burst is spent, at most the quota. Unico's bucket (20 + 20/s) keeps 10 permits of headroom.
-        expect(busiestSecond(all)).toBeLessThanOrEqual(10 + LIMIT + 2)
-        expect(busiestSecond(all.filter((t) => t > 1000))).toBeLessThanOrEqual(LIMIT + 2)
-        expect((yield* a!.coordination.state).status).toBe("connected")
-      }),
-    20_000
-  )
+  it.scoped("two replicas share one bucket: together they stay at the quota, and use it", () =>
+    Effect.gen(function*() {
+      const url = yield* RedisServer.shared
+      const prefix = `test-${randomUUID()}:`
+      const [a, b] = yield* Effect.all([replica(url, prefix, 2), replica(url, prefix, 2)])
+      const all = yield* grants([a!.limiter, b!.limiter], 50)
+      // 100 permits at 20/s; the bucket holds 10 (20 less 500 ms of headroom): 10 at once, then one every 50 ms.
+      expect(all).toHaveLength(100)
+      expect(all.slice(0, 10)).toEqual(Array.from({ length: 10 }, () => 0))
+      expect(all.slice(10)).toEqual(Array.from({ length: 90 }, (_, i) => 50 * (i + 1)))
+      // Two unshared buckets would give 20 at once and 40 in the first second.
+      expect(busiestSecond(all)).toBe(10 + LIMIT - 1)
+      // Unico's own bucket (20, refilled at 20/s) would accept every one, with 10 permits to spare.
+      expect(refusedBy(all, LIMIT, LIMIT)).toBe(0)
+      expect(refusedBy(all, LIMIT - 10, LIMIT)).toBe(0)
+      expect((yield* a!.coordination.state).status).toBe("connected")
+    }))
 
-  it.scopedLive("Redis killed mid-run: nothing fails, each replica falls to quota / replicas, and recovers", () => {
+  it.scoped("Redis killed mid-run: nothing fails, each replica falls to quota / replicas, and recovers", () => {
     const logs: Array<string> = []
     return Effect.gen(function*() {
       const server = yield* RedisServer.start()
       const { coordination, limiter } = yield* replica(server.url, "outage:", 2)
-      const warm = yield* grants(limiter, 20, performance.now())
+      const warm = yield* grants([limiter], 20)
       expect(warm).toHaveLength(20)
 
       yield* server.kill
-      const started = performance.now()
-      // Local limit: 20 / 2 replicas = 10/s with a bucket of 5: 30 permits take about 2.5 s.
-      const degraded = yield* grants(limiter, 30, started)
-      const seconds = Math.max(...degraded) / 1000
-      expect(seconds).toBeGreaterThan(2.3)
-      expect(seconds).toBeLessThan(3.8)
+      yield* untilTrue(Effect.map(coordination.state, (state) => state.status === "degraded"))
+      // Local limit: 20 / 2 replicas = 10/s with a bucket of 5: 5 at once, then one every 100 ms.
+      const degraded = yield* grants([limiter], 30)
+      expect(degraded.slice(0, 5)).toEqual([0, 0, 0, 0, 0])
+      expect(degraded.slice(5)).toEqual(Array.from({ length: 25 }, (_, i) => 100 * (i + 1)))
       const state = yield* coordination.state
       expect(state.status).toBe("degraded")
-      expect(state.fallbacks).toBeGreaterThanOrEqual(30)
+      expect(state.fallbacks).toBe(30)
       const warnings = logs.filter((line) => line.startsWith("Redis unavailable"))
       expect(warnings).toHaveLength(1)
       expect(warnings[0]).toContain("a local limit of 10/s (quota 20 ÷ 2 replicas)")
 
       yield* server.restart
-      // The client reconnects on its own; the next probe (at most a second apart) finds Redis again.
-      yield* Effect.sleep(Duration.millis(2500))
-      yield* grants(limiter, 3, performance.now())
-      expect((yield* coordination.state).status).toBe("connected")
+      // The client reconnects on its own.
+      yield* untilTrue(Effect.map(coordination.state, (state) => state.status === "connected"))
       expect(logs.some((line) => line.startsWith("Redis is back"))).toBe(true)
       // Shared again: a fresh Redis has a full bucket of 10, served at once, then 20/s.
-      const after = yield* grants(limiter, 15, performance.now())
-      expect(Math.max(...after)).toBeLessThan(800)
+      const after = yield* grants([limiter], 15)
+      expect(after).toEqual([...Array.from({ length: 10 }, () => 0), 50, 100, 150, 200, 250])
+      expect((yield* coordination.state).fallbacks).toBe(30)
     }).pipe(capturingLogs(logs))
-  }, 30_000)
+  })
 
-  it.scopedLive(
-    "Redis down at start-up: the replica starts degraded, serves permits, and joins when Redis comes",
-    () =>
-      Effect.gen(function*() {
-        const server = yield* RedisServer.start()
-        yield* server.kill
-        const { coordination, limiter } = yield* replica(server.url, "late:", 1)
-        expect(yield* coordination.state).toMatchObject({ status: "degraded" })
-        expect(yield* grants(limiter, 5, performance.now())).toHaveLength(5)
-        yield* server.restart
-        yield* Effect.sleep(Duration.millis(2500))
-        yield* grants(limiter, 2, performance.now())
-        expect((yield* coordination.state).status).toBe("connected")
-      }),
-    30_000
-  )
+  it.scoped("Redis down at start-up: the replica starts degraded, serves permits, and joins when Redis comes", () =>
+    Effect.gen(function*() {
+      const server = yield* RedisServer.start()
+      yield* server.kill
+      const { coordination, limiter } = yield* replica(server.url, "late:", 1)
+      expect(yield* coordination.state).toMatchObject({ status: "degraded" })
+      expect(yield* grants([limiter], 5)).toEqual([0, 0, 0, 0, 0])
+      yield* server.restart
+      yield* untilTrue(Effect.map(coordination.state, (state) => state.status === "connected"))
+      const fallbacks = (yield* coordination.state).fallbacks
+      expect(yield* grants([limiter], 2)).toEqual([0, 0])
+      expect(yield* coordination.state).toMatchObject({ status: "connected", fallbacks })
+    }))
 })

@@ -24,7 +24,8 @@ const account = (issuer: string): SharedTokenStore.Account => ({
 /** One replica's slot for `issuer`: its own connection to Redis. */
 const slot = (url: string, prefix: string, issuer: string) =>
   Layer.build(
-    RedisCoordination.layer({ url, prefix, timeout: Duration.millis(200) }).pipe(
+    // The default command timeout (1 s): a busy machine must not turn a slow answer into a second mint.
+    RedisCoordination.layer({ url, prefix }).pipe(
       Layer.provide(CheckPolicy.layer({})),
       Layer.orDie
     )
@@ -72,9 +73,10 @@ describe("RedisTokenStore", () => {
         const stored = yield* Effect.promise(() => redis.get(key))
         expect(stored).not.toBeNull()
         expect(stored).not.toContain("access-token-1")
-        // TTL = the token's life minus the refresh margin (a tenth of 60 s): about 54 s.
+        // TTL = the token's life minus the refresh margin (a tenth of 60 s): 54 s, less the time Redis has
+        // counted since (real time: a busy machine may take seconds), never more.
         const ttl = yield* Effect.promise(() => redis.pttl(key))
-        expect(ttl).toBeGreaterThan(50_000)
+        expect(ttl).toBeGreaterThan(30_000)
         expect(ttl).toBeLessThanOrEqual(54_000)
         // The lock was given back.
         expect(yield* Effect.promise(() => redis.exists(`${key}:lock`))).toBe(0)
