@@ -33,7 +33,7 @@ const out = Options.file("out").pipe(
 )
 const concurrency = Options.integer("concurrency").pipe(
   Options.withDefault(4),
-  Options.withDescription("Checks in flight at once (the tenant rate limit applies on top)")
+  Options.withDescription("Checks in flight at once, 4 by default (the tenant rate limit applies on top)")
 )
 
 /** Errors that will fail every other capture too: the batch stops, and the capture is not written. */

@@ -10,15 +10,15 @@ import * as Effect from "effect/Effect"
 
 const port = Options.integer("port").pipe(
   Options.withDefault(8080),
-  Options.withDescription("Port to listen on, on 127.0.0.1 (0 for any free port)")
+  Options.withDescription("Port to listen on, on 127.0.0.1: 8080 by default, 0 for any free port")
 )
 const rateLimit = Options.integer("rate-limit").pipe(
   Options.withDefault(10),
-  Options.withDescription("The tenant quota, requests per second (0 for none); Unico's default is 10")
+  Options.withDescription("The tenant quota in requests per second: 10 by default (Unico's), 0 for none")
 )
 const tokenLifetime = Options.integer("token-lifetime").pipe(
   Options.withDefault(3600),
-  Options.withDescription("Lifetime of the access tokens it issues, in seconds")
+  Options.withDescription("Lifetime of the access tokens it issues, in seconds: 3600 by default")
 )
 
 /** Starts the sandbox in `scope` and prints its environment; the handler then waits for Ctrl-C. */

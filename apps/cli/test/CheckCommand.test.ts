@@ -95,6 +95,19 @@ describe("liveness fixtures", () => {
       expect(code).toBe(ExitCode.NOT_LIVE)
     }))
 
+  it.live("image without --out prints the JPEG as base64 text, which check takes as it is; --help says so", () =>
+    Effect.gen(function*() {
+      const printed = yield* runCli(["fixtures", "image"])
+      expect(printed.code).toBe(0)
+      expect([...Buffer.from(printed.out, "base64").subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff])
+      expect(printed.err).toContain("--out selfie.jpg writes the JPEG itself")
+      const { code } = yield* runCli(["check", file("image.b64", printed.out)])
+      expect(code).toBe(ExitCode.LIVE)
+      const help = (yield* runCli(["fixtures", "--help"])).out.replace(/\s+/g, " ")
+      expect(help).not.toContain("required")
+      expect(help).toContain("(for image, the JPEG as base64 text, the form imageBase64 takes)")
+    }))
+
   it.live("writes a JPEG for image", () =>
     Effect.gen(function*() {
       const path = join(dir, "fixture.jpg")
