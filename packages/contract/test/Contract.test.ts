@@ -10,6 +10,7 @@ import { Fixtures, MagicValues, Scenario } from "@liveness/fake"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import type * as Layer from "effect/Layer"
 import {
   type Adapter,
   calls,
@@ -17,19 +18,34 @@ import {
   type ContractProbe,
   createCalls,
   enqueue,
+  fakeLayer,
   processesByPayload,
   requestsReceived,
+  sharedHttp,
   subject
 } from "./adapters.js"
 
 const adapters = contractAdapters()
+
+/**
+ * A short per-attempt timeout, set the same on both adapters (the HTTP adapter's `timeout`, the fake's), for the
+ * cases where a request is written and never answered in time. With the defaults it is 15 s on both, under a
+ * 30 s deadline: the attempt times out first, as here.
+ */
+const attemptTimeout = Duration.seconds(2)
+
+/** A second shared sandbox, whose adapter gives up on an attempt after `attemptTimeout`. */
+const httpWithTimeout = sharedHttp({ rateLimit: false }, { timeout: attemptTimeout })
 
 const { Outcome } = Scenario
 
 /** A CPF that is valid and not one of the magic ones: live, like any other. */
 const OTHER_CPF = Cpf.withCheckDigits("529982247")
 
-/** The policy of the cases that must run into the deadline (the `slow` scenario answers after 40 s). */
+/**
+ * The policy of the cases that must run into the deadline: the `slow` scenario answers after 40 s, and a deadline
+ * shorter than the per-attempt timeout (15 s on both adapters here) fires first.
+ */
 const shortDeadline: Partial<CheckPolicy.Policy> = { deadline: Duration.millis(500) }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -191,7 +207,8 @@ const scenarioExpectations: Record<Scenario.Name, Expected> = {
   },
   // Every attempt the policy allows (5), nothing billed.
   unavailable: { error: unavailable503, requests: 5 },
-  // The process is created at once, its answer comes after 40 s: long after the (short) deadline.
+  // The process is created at once, its answer comes after 40 s: long after the (short) deadline, which here
+  // fires before the per-attempt timeout (the cases under "a request never answered" have it the other way round).
   slow: { error: { _tag: "DeadlineExceeded", deadlineMillis: 500, attempts: 1 }, requests: 1, billed: 1 }
 }
 
@@ -339,6 +356,43 @@ const scriptedCases: ReadonlyArray<Case> = [
   }
 ]
 
+/**
+ * The `slow` scenario under the per-attempt timeout, as with the defaults (timeout 15 s, deadline 30 s): the request
+ * was written and never answered, so it may have been processed, and it was (billed once). An SDK payload is
+ * replayed and refused as reused: OutcomeUnknown, ask for a new capture. A plain image is not replayed.
+ */
+const unansweredCases: ReadonlyArray<Case> = [
+  ...[
+    [`CPF ${MagicValues.cpfOf("slow")} (slow), SDK payload`, sdk(MagicValues.cpfOf("slow"))] as const,
+    [
+      "the scenario claim \"slow\" of an SDK payload",
+      () => ({ imageBase64: Fixtures.sdkPayload({ scenario: "slow" }) })
+    ] as const
+  ].map(([name, input]): Case => ({
+    name: `${name}: the attempt times out, the replay is refused as reused: OutcomeUnknown, billed once`,
+    input,
+    expected: { error: { _tag: "OutcomeUnknown", attempts: 2 }, requests: 2, billed: 1 }
+  })),
+  {
+    name: `CPF ${
+      MagicValues.cpfOf("slow")
+    } (slow), plain image: ProviderUnavailable that may have been processed, not replayed`,
+    input: plainImage(MagicValues.cpfOf("slow")),
+    expected: {
+      error: { _tag: "ProviderUnavailable", mayHaveBeenProcessed: true, transient: true },
+      requests: 1,
+      billed: 1
+    }
+  }
+]
+
+/** Each adapter with its per-attempt timeout set to `attemptTimeout`. */
+const withAttemptTimeout = (
+  adapter: Adapter,
+  policy: Partial<CheckPolicy.Policy> = {}
+): Layer.Layer<Liveness.Liveness | ContractProbe> =>
+  adapter.name === "fake" ? fakeLayer(policy, { timeout: attemptTimeout }) : httpWithTimeout(policy)
+
 const groups: ReadonlyArray<readonly [string, ReadonlyArray<Case>]> = [
   ["magic subject codes", magicCases],
   ["fixture rules", fixtureCases],
@@ -385,6 +439,22 @@ describe.each(adapters)("contract over the $name adapter", (adapter) => {
       }
     })
   }
+
+  block("a request never answered: the per-attempt timeout, then the retry policy", () => {
+    for (const testCase of unansweredCases) {
+      it.live(testCase.name, () =>
+        Effect.gen(function*() {
+          const [observed, reference] = yield* Effect.all([
+            observe(testCase).pipe(Effect.provide(withAttemptTimeout(adapter, testCase.policy))),
+            adapter.name === "fake"
+              ? Effect.succeed(undefined)
+              : observe(testCase).pipe(Effect.provide(withAttemptTimeout(fakeAdapter, testCase.policy)))
+          ], { concurrency: "unbounded" })
+          verify(observed, testCase.expected)
+          if (reference !== undefined) expect(comparable(observed)).toEqual(comparable(reference))
+        }))
+    }
+  })
 
   block("single use of SDK payloads", () => {
     it.live("the same payload twice: live, then PayloadRejected (reused, 10508), billed once", () =>

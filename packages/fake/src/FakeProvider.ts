@@ -6,9 +6,17 @@
  *
  * @since 0.1.0
  */
-import { LivenessProcess, LivenessProvider, SelfiePayload, UnexpectedResponse, UnicoCodes } from "@liveness/core"
+import {
+  Deadline,
+  LivenessProcess,
+  LivenessProvider,
+  ProviderUnavailable,
+  SelfiePayload,
+  UnexpectedResponse,
+  UnicoCodes
+} from "@liveness/core"
 import * as Context from "effect/Context"
-import type * as Duration from "effect/Duration"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
@@ -33,7 +41,16 @@ export class FakeProvider extends Context.Tag("@liveness/fake/FakeProvider")<Fak
 export interface Options {
   /** Latency added to every answer (driven by `Clock`, so `TestClock` controls it). */
   readonly latency?: Duration.DurationInput
+  /**
+   * How long one request waits for its answer, as the HTTP adapter's per-attempt timeout (`UNICO_TIMEOUT_MS`)
+   * does: default 15 s, the adapter's default. An answer later than that (the `slow` scenario, a long `delayed`
+   * outcome or `latency`) is a `ProviderUnavailable` that may have been processed, exactly as over HTTP.
+   */
+  readonly timeout?: Duration.DurationInput
 }
+
+/** The HTTP adapter's default per-attempt timeout (`@liveness/unico-http`), which the fake mirrors. */
+export const DEFAULT_TIMEOUT = Duration.seconds(15)
 
 const decodeProcess = (process: ScenarioEngine.StoredProcess) =>
   LivenessProcess.decode(process).pipe(
@@ -52,9 +69,22 @@ const toResult = (answer: ScenarioEngine.EngineAnswer, processId?: string) =>
       processId
     }))
 
+/**
+ * The request was sent and no answer came in time: it may have been processed (the engine has already created the
+ * process of a late answer). The same error as the HTTP adapter's per-attempt timeout.
+ */
+const timedOut = (timeout: Duration.Duration) => () =>
+  new ProviderUnavailable({
+    mayHaveBeenProcessed: true,
+    transient: true,
+    detail: `no answer within ${Duration.toSeconds(timeout)} s`
+  })
+
 /** Builds the port and the control service over one engine. */
 export const make = (options: Options = {}) =>
-  Effect.map(ScenarioEngine.make(options), (engine) => {
+  Effect.map(ScenarioEngine.make(options.latency === undefined ? {} : { latency: options.latency }), (engine) => {
+    const timeout = options.timeout === undefined ? DEFAULT_TIMEOUT : Duration.decode(options.timeout)
+    const withTimeout = Deadline.timeoutFail({ duration: timeout, onTimeout: timedOut(timeout) })
     const provider: LivenessProvider.LivenessProvider.Service = {
       createProcess: (request) => {
         const imageBase64 = Redacted.value(request.imageBase64)
@@ -64,9 +94,9 @@ export const make = (options: Options = {}) =>
           imageBase64,
           // A CheckInput was validated: its kind follows without another pass over a payload of up to megabytes.
           kind: SelfiePayload.kindOfAccepted(imageBase64)
-        }).pipe(Effect.flatMap((answer) => toResult(answer)))
+        }).pipe(withTimeout, Effect.flatMap((answer) => toResult(answer)))
       },
-      getProcess: (id) => engine.getProcess(id).pipe(Effect.flatMap((answer) => toResult(answer, id)))
+      getProcess: (id) => engine.getProcess(id).pipe(withTimeout, Effect.flatMap((answer) => toResult(answer, id)))
     }
     const control: FakeProvider.Service = {
       enqueue: engine.enqueue,

@@ -77,7 +77,10 @@ export type Name = typeof names[number]
 export const isName = (value: unknown): value is Name =>
   typeof value === "string" && (names as ReadonlyArray<string>).includes(value)
 
-/** How long the `slow` scenario takes: past the workflow's default 30 s deadline. */
+/**
+ * How long the `slow` scenario takes: past the per-attempt timeout of the HTTP adapter and of the fake (15 s by
+ * default), and past the workflow's default 30 s deadline. With the defaults, the attempt times out first.
+ */
 export const SLOW_DELAY = Duration.seconds(40)
 
 /**

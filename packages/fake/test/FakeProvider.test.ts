@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Liveness } from "@liveness/core"
+import { Liveness, LivenessProcess, ProviderUnavailable } from "@liveness/core"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as TestClock from "effect/TestClock"
@@ -7,6 +7,8 @@ import { FakeProvider, Fixtures, Scenario } from "../src/index.js"
 import { fakeLayer, seedSubject, withTime } from "./support.js"
 
 const { Outcome } = Scenario
+
+const UNKNOWN_ID = "9f1c2a7e-1111-4222-8333-444455556666"
 
 describe("FakeProvider scripting, through Liveness.check", () => {
   it.effect("queued outcomes answer the next requests in order, then the usual rules resume", () =>
@@ -61,6 +63,27 @@ describe("FakeProvider scripting, through Liveness.check", () => {
       yield* TestClock.adjust("1 millis")
       expect((yield* Fiber.join(fiber)).verdict).toBe("not-live")
     }).pipe(Effect.provide(fakeLayer())))
+
+  it.effect("a request unanswered after the per-attempt timeout (15 s) fails as over HTTP: may have been processed", () =>
+    Effect.gen(function*() {
+      const { control, provider: slow } = yield* FakeProvider.make({ latency: "20 seconds" })
+      const late = yield* Effect.fork(Effect.flip(slow.getProcess(LivenessProcess.ProcessId.make(UNKNOWN_ID))))
+      yield* TestClock.adjust("14999 millis")
+      expect(late.unsafePoll()).toBeNull()
+      yield* TestClock.adjust("1 millis")
+      expect(yield* Fiber.join(late)).toEqual(
+        new ProviderUnavailable({ mayHaveBeenProcessed: true, transient: true, detail: "no answer within 15 s" })
+      )
+      expect((yield* control.calls).length).toBe(1)
+    }))
+
+  it.effect("the per-attempt timeout is an option: an answer within it comes through", () =>
+    Effect.gen(function*() {
+      const fake = yield* FakeProvider.FakeProvider
+      yield* fake.enqueue(Outcome.delayed("20 seconds", Outcome.notLive))
+      const result = yield* withTime(Liveness.check({ imageBase64: Fixtures.sdkPayload() }), "20 seconds")
+      expect(result.verdict).toBe("not-live")
+    }).pipe(Effect.provide(fakeLayer({ timeout: "25 seconds" }))))
 
   it.effect("records each call with subject, payload fingerprint and time, never the payload", () =>
     Effect.gen(function*() {

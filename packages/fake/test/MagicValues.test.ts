@@ -106,22 +106,53 @@ describe("magic subject codes, through Liveness.check", () => {
       expect((yield* fake.processesByPayload).size).toBe(0)
     }).pipe(Effect.provide(fakeLayer())))
 
-  it.effect("00000000949 answers after 40 s: the 30 s deadline fires first", () =>
+  // A request written and never answered may have been processed: over HTTP the adapter's per-attempt timeout
+  // (15 s) ends the attempt long before the 30 s deadline, and the fake ends it the same way.
+  it.effect("00000000949 answers after 40 s, SDK payload: the attempt times out at 15 s, the replay is refused as reused: OutcomeUnknown, billed once", () =>
     Effect.gen(function*() {
       const fake = yield* FakeProvider.FakeProvider
       const fiber = yield* Effect.fork(check("00000000949"))
-      yield* TestClock.adjust("29999 millis")
+      yield* TestClock.adjust("14999 millis")
       expect(fiber.unsafePoll()).toBeNull()
-      yield* TestClock.adjust("1 millis")
+      // The timeout, then the backoff before the replay (at most 200 ms with the default policy).
+      yield* TestClock.adjust("201 millis")
       const error = yield* Fiber.join(fiber).pipe(Effect.flip)
-      expect(error).toMatchObject({ _tag: "DeadlineExceeded", deadlineMillis: 30000, attempts: 1 })
-      // The provider created (and billed) the process even though its answer came too late.
+      expect(error).toMatchObject({ _tag: "OutcomeUnknown", attempts: 2 })
+      expect((yield* fake.calls).map((call) => call.answer)).toMatchObject([{ status: 200 }, {
+        status: 400,
+        code: "10508"
+      }])
+      // The provider created (and billed) the process even though its answer never came.
       expect([...(yield* fake.processesByPayload).values()]).toEqual([1])
     }).pipe(Effect.provide(fakeLayer())))
 
-  it.effect("00000000949 answers live when the deadline allows 40 s", () =>
+  it.effect("00000000949, plain image: ProviderUnavailable that may have been processed at 15 s, not replayed", () =>
+    Effect.gen(function*() {
+      const fake = yield* FakeProvider.FakeProvider
+      const fiber = yield* Effect.fork(check("00000000949", Fixtures.image()))
+      yield* TestClock.adjust("15 seconds")
+      const error = yield* Fiber.join(fiber).pipe(Effect.flip)
+      expect(error).toMatchObject({
+        _tag: "ProviderUnavailable",
+        mayHaveBeenProcessed: true,
+        transient: true,
+        detail: "no answer within 15 s"
+      })
+      expect((yield* fake.calls).length).toBe(1)
+      expect([...(yield* fake.processesByPayload).values()]).toEqual([1])
+    }).pipe(Effect.provide(fakeLayer())))
+
+  it.effect("00000000949 under a deadline shorter than the per-attempt timeout: DeadlineExceeded at the deadline", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.fork(check("00000000949"))
+      yield* TestClock.adjust("10 seconds")
+      const error = yield* Fiber.join(fiber).pipe(Effect.flip)
+      expect(error).toMatchObject({ _tag: "DeadlineExceeded", deadlineMillis: 10000, attempts: 1 })
+    }).pipe(Effect.provide(fakeLayer({}, { deadline: Duration.seconds(10) }))))
+
+  it.effect("00000000949 answers live when the per-attempt timeout and the deadline allow 40 s", () =>
     Effect.gen(function*() {
       const result = yield* withTime(check("00000000949"), "41 seconds")
       expect(result.verdict).toBe("live")
-    }).pipe(Effect.provide(fakeLayer({}, { deadline: Duration.seconds(45) }))))
+    }).pipe(Effect.provide(fakeLayer({ timeout: Duration.seconds(45) }, { deadline: Duration.seconds(45) }))))
 })
