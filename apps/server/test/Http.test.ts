@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { expectNotLogged, expectProblem, postJson, seedBody, startGateway, type TestGateway } from "./support.js"
+import {
+  checksInFlight,
+  eventually,
+  expectNotLogged,
+  expectProblem,
+  postJson,
+  seedBody,
+  startGateway,
+  type TestGateway
+} from "./support.js"
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const someProcess = "/processes/v1/80371b2a-3ac7-432e-866d-57fe37896ac6"
@@ -183,18 +192,16 @@ describe("a caller that disconnects mid-check", () => {
 
   it("does not cancel the check: its outcome is logged with the process id", async () => {
     const controller = new AbortController()
-    // Rate limited once (Retry-After: 1 s), then live: the caller gives up after 200 ms.
+    // Rate limited once (Retry-After: 1 s), then live: the caller gives up while the check waits to retry.
     const pending = postJson(gw.url, seedBody({ code: "00000000353" }), { "x-request-id": "gone-caller" }, {
       signal: controller.signal
     })
-    setTimeout(() => controller.abort(), 200)
+    await checksInFlight(gw.url, 1)
+    controller.abort()
     await expect(pending).rejects.toThrow()
-    const deadline = Date.now() + 5000
-    let finished: Record<string, unknown> | undefined
-    while (finished === undefined && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100))
-      finished = gw.logs.find((log) => log.msg === "check finished after the caller disconnected")
-    }
+    const finished = await eventually(() =>
+      gw.logs.find((log) => log.msg === "check finished after the caller disconnected")
+    )
     expect(finished).toMatchObject({
       requestId: "gone-caller",
       verdict: "live",

@@ -135,3 +135,25 @@ export const listening = async (spawned: Spawned): Promise<string> => {
   spawned.child.kill("SIGKILL")
   throw new Error(`the gateway did not start; stderr: ${spawned.stderr().slice(0, 500)}`)
 }
+
+/**
+ * Polls `probe` until it gives a value. No deadline of its own: the test's timeout bounds the wait, so a busy
+ * machine makes the test slower, never wrong.
+ */
+export const eventually = async <A>(
+  probe: () => A | undefined | Promise<A | undefined>,
+  everyMillis = 25
+): Promise<A> => {
+  for (;;) {
+    const value = await probe()
+    if (value !== undefined) return value
+    await new Promise((resolve) => setTimeout(resolve, everyMillis))
+  }
+}
+
+/** Waits until the gateway reports `count` checks in flight (its own gauge), so the next step finds them running. */
+export const checksInFlight = (url: string, count: number) =>
+  eventually(async () => {
+    const metrics = await (await fetch(`${url}/metrics`)).text()
+    return metrics.includes(`\ngateway_checks_in_flight ${count}\n`) ? true : undefined
+  })
