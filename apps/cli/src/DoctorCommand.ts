@@ -4,8 +4,10 @@
  * the most common cause of 401s: caught here before any request), a token, the API key. With no UNICO_* set it
  * runs the same checks against the embedded sandbox and says so.
  *
- * The static checks are `UnicoOptions.resolve` itself, run once per setting against known-good values for the
- * others, so each problem is reported on its own line with the adapter's own message and fix.
+ * Every setting is read on its own, so that one missing or broken setting does not hide the others: each problem
+ * is on its own line, all at once. The static checks are `UnicoOptions.resolve` itself, run once per setting
+ * against known-good values for the others, so each problem has the adapter's own message and fix (in plainer
+ * words for a key of the wrong type).
  */
 import * as Command from "@effect/cli/Command"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
@@ -13,6 +15,7 @@ import { CheckPolicy, Liveness, type LivenessError } from "@liveness/core"
 import { Sandbox } from "@liveness/sandbox"
 import { UnicoEnvironment, UnicoHttp, UnicoOptions } from "@liveness/unico-http"
 import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
 import * as Console from "effect/Console"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
@@ -21,7 +24,8 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import { generateKeyPairSync, randomUUID } from "node:crypto"
+import { createPrivateKey, generateKeyPairSync, randomUUID } from "node:crypto"
+import { readFileSync } from "node:fs"
 import { json } from "./CheckCommand.js"
 import * as ConfigProblem from "./ConfigProblem.js"
 import { type Check, fail, ofSettingError, ok, skipped, warn } from "./DoctorCheck.js"
@@ -39,8 +43,11 @@ const baseline = (): Pick<UnicoOptions.Options, "issuer" | "privateKey" | "apiKe
   apiKey: Redacted.make("doctor")
 })
 
-const defined = <A extends object>(value: A): Partial<A> =>
-  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<A>
+/** The fields that have a value. */
+const defined = <A extends object>(value: A) =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
+    [K in keyof A]?: Exclude<A[K], undefined>
+  }
 
 const isLoopback = (url: string) => {
   try {
@@ -50,38 +57,89 @@ const isLoopback = (url: string) => {
   }
 }
 
+/**
+ * The Unico settings as given, each read on its own: the key and the API key may be missing, and a setting that
+ * cannot be used at all (a key file that cannot be read, an unknown environment, a timeout that is not a number)
+ * is left out of `options`, its failed check in `unreadable`.
+ */
+export interface Settings {
+  readonly options: Omit<UnicoOptions.Options, "privateKey" | "apiKey"> & {
+    readonly privateKey?: Redacted.Redacted<string> | undefined
+    readonly apiKey?: Redacted.Redacted<string> | undefined
+  }
+  readonly names: UnicoOptions.SettingNames
+  readonly unreadable?: { readonly privateKey?: Check; readonly environment?: Check; readonly timeout?: Check }
+}
+
+/** Node's names of key types, in words. */
+const KEY_TYPES: Partial<Record<string, string>> = {
+  ec: "an EC key",
+  "rsa-pss": "an RSA-PSS key",
+  dsa: "a DSA key",
+  dh: "a Diffie-Hellman key",
+  ed25519: "an Ed25519 key",
+  ed448: "an Ed448 key",
+  x25519: "an X25519 key",
+  x448: "an X448 key"
+}
+
+/** The type of a PEM private key (as the adapter reads it), or undefined when it cannot be read. */
+const keyType = (pem: Redacted.Redacted<string>) => {
+  try {
+    return createPrivateKey({ key: Redacted.value(pem).replace(/\\n/g, "\n").trim(), format: "pem" }).asymmetricKeyType
+  } catch {
+    return undefined
+  }
+}
+
 /** The static checks: no request is made. */
-export const staticChecks = (
-  options: UnicoOptions.Options,
-  names: UnicoOptions.SettingNames,
-  target: "unico" | "sandbox"
-) =>
+export const staticChecks = (settings: Settings, target: "unico" | "sandbox") =>
   Effect.gen(function*() {
+    const { names, options, unreadable = {} } = settings
     const checks: Array<Check> = []
     const base = baseline()
+    const environment = defined({ environment: options.environment })
     const resolve = (overrides: Partial<UnicoOptions.Options>) =>
-      Effect.either(
-        UnicoOptions.resolve({ ...base, ...defined({ environment: options.environment }), ...overrides }, names)
-      )
+      Effect.either(UnicoOptions.resolve({ ...base, ...environment, ...overrides }, names))
 
-    const key = yield* resolve({ privateKey: options.privateKey })
-    checks.push(Either.match(key, {
-      onLeft: (error) => ofSettingError("private key", error),
-      onRight: (resolved) =>
-        ok(
-          "private key",
-          `an RSA key (${resolved.privateKey.asymmetricKeyDetails?.modulusLength ?? "?"} bits) from ${
-            names.privateKey ?? "privateKey"
-          }`
-        )
-    }))
+    const keyName = names.privateKey ?? "privateKey"
+    if (unreadable.privateKey !== undefined) {
+      checks.push(unreadable.privateKey)
+    } else if (options.privateKey === undefined) {
+      checks.push(fail(
+        "private key",
+        `${keyName}${names.privateKeyFile === undefined ? "" : ` (or ${names.privateKeyFile})`} is missing`,
+        "Set the service account's RSA private key (PEM)" +
+          (names.privateKeyFile === undefined ? "" : `, or the path of its .pem file in ${names.privateKeyFile}`)
+      ))
+    } else {
+      const pem = options.privateKey
+      const key = yield* resolve({ privateKey: pem })
+      checks.push(Either.match(key, {
+        onLeft: (error) => {
+          const type = keyType(pem)
+          return type === undefined || type === "rsa"
+            ? ofSettingError("private key", error)
+            : fail(
+              "private key",
+              `${keyName} is ${KEY_TYPES[type] ?? `a key of type ${type}`}; Unico signs with RSA`,
+              "Use the service account's RSA private key, the .pem file Unico issued (RS256 needs an RSA key)"
+            )
+        },
+        onRight: (resolved) =>
+          ok(
+            "private key",
+            `an RSA key (${resolved.privateKey.asymmetricKeyDetails?.modulusLength ?? "?"} bits) from ${keyName}`
+          )
+      }))
+    }
 
     const { issuer: _issuer, ...withoutIssuer } = base
     const issuer = yield* Effect.either(UnicoOptions.resolve(
       {
         ...withoutIssuer,
+        ...environment,
         ...defined({
-          environment: options.environment,
           issuer: options.issuer,
           serviceAccount: options.serviceAccount,
           tenantId: options.tenantId
@@ -94,6 +152,7 @@ export const staticChecks = (
       onRight: (resolved) => ok("issuer", `${resolved.issuer} has the form <service account>@<tenant id>.iam.acesso.io`)
     }))
 
+    if (unreadable.environment !== undefined) checks.push(unreadable.environment)
     const hosts = yield* resolve(defined({ authUrl: options.authUrl, apiUrl: options.apiUrl }))
     if (Either.isLeft(hosts)) {
       checks.push(ofSettingError("hosts", hosts.left))
@@ -132,11 +191,15 @@ export const staticChecks = (
     }
 
     const apiKeyName = names.apiKey ?? "apiKey"
+    const apiKeyFix = "Set the API key with the Liveness capability that Unico issued"
     checks.push(
-      Redacted.value(options.apiKey).trim() === ""
-        ? fail("API key", `${apiKeyName} is empty`, "Set the API key with the Liveness capability that Unico issued")
+      options.apiKey === undefined
+        ? fail("API key", `${apiKeyName} is missing`, apiKeyFix)
+        : Redacted.value(options.apiKey).trim() === ""
+        ? fail("API key", `${apiKeyName} is empty`, apiKeyFix)
         : ok("API key", `${apiKeyName} is set`)
     )
+    if (unreadable.timeout !== undefined) checks.push(unreadable.timeout)
     return checks
   })
 
@@ -212,13 +275,85 @@ const anyUnicoSetting = Effect.map(
   (values) => values.some(Option.isSome)
 )
 
+const ENV = UnicoHttp.ENV
+
+const optionalText = (name: string) =>
+  Effect.map(Config.option(Config.string(name)), (value) => Option.getOrUndefined(value))
+
+/**
+ * UNICO_* as given, each variable on its own (`UnicoHttp.optionsFromConfig` stops at the first problem): what
+ * is missing stays undefined, what cannot be read becomes that setting's failed check.
+ */
+const readSettings: Effect.Effect<Settings, ConfigError.ConfigError> = Effect.gen(function*() {
+  const text = yield* Effect.all({
+    environment: optionalText(ENV.environment),
+    issuer: optionalText(ENV.issuer),
+    serviceAccount: optionalText(ENV.serviceAccount),
+    tenantId: optionalText(ENV.tenantId),
+    privateKeyFile: optionalText(ENV.privateKeyFile),
+    authUrl: optionalText(ENV.authUrl),
+    apiUrl: optionalText(ENV.apiUrl),
+    timeout: optionalText(ENV.timeout)
+  })
+  const inline = Option.getOrUndefined(yield* Config.option(Config.redacted(ENV.privateKey)))
+  const apiKey = Option.getOrUndefined(yield* Config.option(Config.redacted(ENV.apiKey)))
+  const unreadable: { privateKey?: Check; environment?: Check; timeout?: Check } = {}
+
+  let privateKey = inline
+  if (inline === undefined && text.privateKeyFile !== undefined) {
+    try {
+      privateKey = Redacted.make(readFileSync(text.privateKeyFile, "utf8"))
+    } catch (error) {
+      unreadable.privateKey = fail(
+        "private key",
+        `${ENV.privateKeyFile} cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+        "Point it at the service account's .pem file, readable by this process"
+      )
+    }
+  }
+  const environment = text.environment?.trim().toLowerCase()
+  if (environment !== undefined && environment !== "uat" && environment !== "production") {
+    unreadable.environment = fail(
+      "environment",
+      `${ENV.environment} is "${text.environment}"`,
+      "Use uat or production (the environment of your credentials)"
+    )
+  }
+  const timeout = text.timeout === undefined ? undefined : Number(text.timeout)
+  if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0)) {
+    unreadable.timeout = fail(
+      "timeout",
+      `${ENV.timeout} is "${text.timeout}"`,
+      "Give the timeout of one HTTP attempt in milliseconds, above 0 (default 15000)"
+    )
+  }
+  const options = {
+    ...defined({
+      environment: unreadable.environment === undefined ? environment as UnicoEnvironment.Environment : undefined,
+      issuer: text.issuer,
+      serviceAccount: text.serviceAccount,
+      tenantId: text.tenantId,
+      authUrl: text.authUrl,
+      apiUrl: text.apiUrl,
+      timeout: unreadable.timeout === undefined && timeout !== undefined ? Duration.millis(timeout) : undefined
+    }),
+    privateKey,
+    apiKey
+  }
+  // A key read from UNICO_PRIVATE_KEY_FILE that does not parse is that variable's fault, not UNICO_PRIVATE_KEY's.
+  const names = inline === undefined && text.privateKeyFile !== undefined
+    ? { ...ENV, privateKey: ENV.privateKeyFile }
+    : ENV
+  return { options, names, unreadable }
+})
+
 /** The provider's checks, against UNICO_* or, with none set, the embedded sandbox. */
 const diagnoseProvider = Effect.scoped(Effect.gen(function*() {
   if (!(yield* anyUnicoSetting)) {
     const sandbox = yield* Sandbox.start({ rateLimit: false })
     const options = Sandbox.adapterOptions(sandbox)
     const names = { privateKey: "the sandbox's key", apiKey: "the sandbox's API key" }
-    const checks = [...yield* staticChecks(options, names, "sandbox"), ...yield* networkChecks(options)]
+    const checks = [...yield* staticChecks({ options, names }, "sandbox"), ...yield* networkChecks(options)]
     return {
       target: "sandbox" as const,
       heading: "No UNICO_* variable is set: checking the embedded sandbox (the default provider, with its own " +
@@ -226,24 +361,18 @@ const diagnoseProvider = Effect.scoped(Effect.gen(function*() {
       checks
     }
   }
-  const read = yield* Effect.either(UnicoHttp.optionsFromConfig)
-  if (Either.isLeft(read)) {
-    const error = read.left
-    const check = error._tag === "UnicoConfigError"
-      ? ofSettingError("settings", error)
-      : fail("settings", ConfigProblem.message(error), "Fix the variable named above")
-    return { target: "unico" as const, heading: "Checking the Unico configuration from UNICO_*", checks: [check] }
-  }
-  const options = read.right
-  const fromFile = Option.isNone(yield* Config.option(Config.string(UnicoHttp.ENV.privateKey)))
-  const names = fromFile ? { ...UnicoHttp.ENV, privateKey: UnicoHttp.ENV.privateKeyFile } : UnicoHttp.ENV
-  const statics = yield* staticChecks(options, names, "unico")
-  const full = yield* Effect.either(UnicoOptions.resolve(options, names))
-  const rest = statics.some((check) => check.status === "FAIL")
+  const settings = yield* readSettings
+  const statics = yield* staticChecks(settings, "unico")
+  const { options } = settings
+  const complete = options.privateKey !== undefined && options.apiKey !== undefined
+    ? { ...options, privateKey: options.privateKey, apiKey: options.apiKey }
+    : undefined
+  const full = complete === undefined ? undefined : yield* Effect.either(UnicoOptions.resolve(complete, settings.names))
+  const rest = statics.some((check) => check.status === "FAIL") || complete === undefined || full === undefined
     ? [skipped("token"), skipped("API key accepted")]
     : Either.isLeft(full)
     ? [ofSettingError("settings", full.left), skipped("token"), skipped("API key accepted")]
-    : yield* networkChecks(options)
+    : yield* networkChecks(complete)
   return {
     target: "unico" as const,
     heading: `Checking the Unico configuration from UNICO_* (environment ${options.environment ?? "uat"})`,

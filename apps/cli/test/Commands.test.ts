@@ -120,8 +120,8 @@ describe("liveness doctor", () => {
       const mintsBefore = (yield* sandbox.stats).tokenMints
       const { code, out } = yield* runCli(["doctor"]).pipe(unico({ UNICO_PRIVATE_KEY: ec.toString() }))
       expect(code).toBe(ExitCode.PROVIDER_ERROR)
-      expect(out).toMatch(/FAIL +private key: UNICO_PRIVATE_KEY is a ec key/)
-      expect(out).toContain("fix: Unico signs assertions with RS256")
+      expect(out).toMatch(/FAIL +private key: UNICO_PRIVATE_KEY is an EC key; Unico signs with RSA\n/)
+      expect(out).toContain("fix: Use the service account's RSA private key")
       expect(out).toMatch(/skipped +token/)
       expect((yield* sandbox.stats).tokenMints).toBe(mintsBefore)
     }))
@@ -170,11 +170,87 @@ describe("liveness doctor", () => {
       expect(out).not.toContain("not-the-key")
     }))
 
-  it.live("a missing setting is reported with its variable", () =>
+  it.live("a missing setting is reported with its variable, the other checks still run", () =>
     Effect.gen(function*() {
       const { code, out } = yield* runCli(["doctor"]).pipe(unico({ UNICO_API_KEY: undefined }))
       expect(code).toBe(ExitCode.PROVIDER_ERROR)
-      expect(out).toMatch(/FAIL +settings: UNICO_API_KEY is missing/)
+      expect(out).toMatch(/FAIL +API key: UNICO_API_KEY is missing\n +fix: Set the API key/)
+      expect(out).toMatch(/ok +private key: an RSA key \(2048 bits\) from UNICO_PRIVATE_KEY/)
+      expect(out).toMatch(/ok +issuer: /)
+      expect(out).toMatch(/skipped +token/)
+    }))
+
+  /** doctor --json with only these UNICO_* variables set: each check's status and detail, by name. */
+  const only = (env: Record<string, string>) =>
+    runCli(["doctor", "--json"]).pipe(Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))))
+  const byName = (out: string) =>
+    Object.fromEntries(
+      (JSON.parse(out).checks as Array<{ name: string; status: string; detail: string; fix?: string }>).map((
+        check
+      ) => [check.name, check])
+    )
+
+  it.live("only a broken UNICO_PRIVATE_KEY: the key, the missing issuer and the missing API key, all at once", () =>
+    Effect.gen(function*() {
+      const { code, out } = yield* only({ UNICO_PRIVATE_KEY: "not-a-key-but-a-secret" })
+      expect(code).toBe(ExitCode.PROVIDER_ERROR)
+      const checks = byName(out)
+      expect(Object.keys(checks)).toEqual(["private key", "issuer", "hosts", "API key", "token", "API key accepted"])
+      expect(checks["private key"]).toMatchObject({
+        status: "FAIL",
+        detail: "UNICO_PRIVATE_KEY is not a PEM private key that can be read"
+      })
+      expect(checks["issuer"]).toMatchObject({
+        status: "FAIL",
+        detail: "UNICO_ISSUER (or UNICO_SERVICE_ACCOUNT and UNICO_TENANT_ID) is missing"
+      })
+      expect(checks["issuer"]!.fix).toContain("iam.acesso.io")
+      expect(checks["hosts"]!.status).toBe("ok")
+      expect(checks["API key"]).toMatchObject({ status: "FAIL", detail: "UNICO_API_KEY is missing" })
+      expect(checks["API key"]!.fix).toContain("Liveness capability")
+      expect(checks["token"]!.status).toBe("skipped")
+      expect(out).not.toContain("not-a-key-but-a-secret")
+    }))
+
+  it.live("only an EC key: an EC key, in those words, with the issuer and the API key missing", () =>
+    Effect.gen(function*() {
+      const ec = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" })
+      const { code, out } = yield* only({ UNICO_PRIVATE_KEY: ec.toString() })
+      expect(code).toBe(ExitCode.PROVIDER_ERROR)
+      const checks = byName(out)
+      expect(checks["private key"]).toMatchObject({
+        status: "FAIL",
+        detail: "UNICO_PRIVATE_KEY is an EC key; Unico signs with RSA"
+      })
+      expect(checks["issuer"]!.status).toBe("FAIL")
+      expect(checks["API key"]!.status).toBe("FAIL")
+      expect(out).not.toContain(ec.toString().split("\n")[1])
+    }))
+
+  it.live("an unreadable key file, an unknown environment and a bad timeout: each on its own line", () =>
+    Effect.gen(function*() {
+      const ed = generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString()
+      const { code, out } = yield* only({
+        UNICO_PRIVATE_KEY_FILE: join(dir, "no-such-key.pem"),
+        UNICO_ENVIRONMENT: "staging",
+        UNICO_TIMEOUT_MS: "soon",
+        UNICO_ISSUER: "svc@tenant.iam.acesso.io",
+        UNICO_API_KEY: "k"
+      })
+      expect(code).toBe(ExitCode.PROVIDER_ERROR)
+      const checks = byName(out)
+      expect(checks["private key"]).toMatchObject({
+        status: "FAIL",
+        detail: "UNICO_PRIVATE_KEY_FILE cannot be read (ENOENT)"
+      })
+      expect(checks["environment"]).toMatchObject({ status: "FAIL", detail: "UNICO_ENVIRONMENT is \"staging\"" })
+      expect(checks["timeout"]).toMatchObject({ status: "FAIL", detail: "UNICO_TIMEOUT_MS is \"soon\"" })
+      expect(checks["issuer"]!.status).toBe("ok")
+      expect(checks["API key"]!.status).toBe("ok")
+      // A key file of the wrong type names the file's variable.
+      const file = write(join(dir, "ed25519.pem"), ed)
+      const typed = byName((yield* only({ UNICO_PRIVATE_KEY_FILE: file })).out)
+      expect(typed["private key"]!.detail).toBe("UNICO_PRIVATE_KEY_FILE is an Ed25519 key; Unico signs with RSA")
     }))
 })
 
