@@ -412,7 +412,8 @@ export const document: Document = {
           providerCode: { type: "string", description: "Unico's code, when it gave one (e.g. 20506, 1.2.5)." },
           errors: {
             type: "array",
-            description: "`invalid-request`: each field and what is wrong with it.",
+            description:
+              "`invalid-request`: each field and what is wrong with it (the core's `InvalidRequest.errors`).",
             items: {
               type: "object",
               required: ["field", "message"],

@@ -198,7 +198,7 @@ export const fromLivenessError = (error: LivenessError, requestId: string): Mapp
       return {
         problem: make(types.invalidRequest, requestId, error.message, {
           ...providerCode(error.providerCode),
-          errors: error.issues.map((issue) => ({ field: issue.field, message: issue.message }))
+          errors: error.errors.map((issue) => ({ field: issue.field, message: issue.message }))
         }),
         headers: {}
       }

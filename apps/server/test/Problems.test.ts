@@ -2,10 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import {
   AccessDenied,
   AuthenticationFailed,
+  CheckInput,
   DeadlineExceeded,
   InvalidRequest,
   Liveness,
-  type LivenessError,
+  LivenessError,
   OutcomeUnknown,
   PayloadRejected,
   ProcessNotFound,
@@ -16,6 +17,7 @@ import {
 import { LivenessRuntime } from "@liveness/runtime"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
 import { request } from "node:http"
 import { Problems } from "../src/index.js"
 import { expectProblem, postJson, startGateway, type TestGateway } from "./support.js"
@@ -23,7 +25,7 @@ import { expectProblem, postJson, startGateway, type TestGateway } from "./suppo
 /** Errors no provider can be configured to produce on demand, chosen by the body's `imageBase64`. */
 const errors: Record<string, LivenessError> = {
   InvalidRequest: new InvalidRequest({
-    issues: [{ field: "subject.name", message: "must not contain two consecutive spaces" }],
+    errors: [{ field: "subject.name", message: "must not contain two consecutive spaces" }],
     providerCode: "20502"
   }),
   PayloadRejected: new PayloadRejected({ reason: "resolution", providerCode: "20807", detail: "below 640x480" }),
@@ -191,6 +193,22 @@ describe("problem+json: the gateway's own errors", () => {
     expect(problem.errors?.map((issue) => issue.field).sort()).toEqual(["imageBase64", "subject.code"])
     const array = await check(await postJson(gw.url, [1, 2], auth), 400, "invalid-request")
     expect(array.errors).toEqual([{ field: "body", message: "must be a JSON object" }])
+  })
+
+  it("invalid-request's `errors` is the core's InvalidRequest.errors: one name, the same items, the same message", async () => {
+    const body = {
+      subject: { code: "12345678900", name: "Luke  Skywalker", email: "not-an-email" },
+      subsidiaryId: "not-a-uuid",
+      imageBase64: "data:image/jpeg;base64,AAAA"
+    }
+    const error = await Effect.runPromise(Effect.flip(CheckInput.validate(body)))
+    expect(error.errors.length).toBeGreaterThan(3)
+    const problem = await check(await postJson(gw.url, body, auth), 400, "invalid-request")
+    expect(problem.errors).toEqual(error.errors)
+    expect(problem.detail).toBe(error.message)
+    // The error's own serialised form (the LivenessError schema) uses the same name; the body has no other list.
+    expect(Schema.encodeSync(LivenessError)(error)).toMatchObject({ errors: problem.errors })
+    expect(Object.keys(problem)).not.toContain("issues")
   })
 
   it("an empty JSON body → 400 invalid-request", async () => {

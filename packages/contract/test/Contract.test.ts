@@ -522,7 +522,7 @@ describe.each(adapters)("contract over the $name adapter", (adapter) => {
       Effect.gen(function*() {
         const error = yield* Liveness.getProcess("../oauth2/token").pipe(Effect.flip)
         expect(error._tag).toBe("InvalidRequest")
-        expect(error._tag === "InvalidRequest" && error.issues.map((issue) => issue.field)).toEqual(["id"])
+        expect(error._tag === "InvalidRequest" && error.errors.map((issue) => issue.field)).toEqual(["id"])
         expect(yield* calls).toEqual([])
         expect(yield* requestsReceived).toBe(0)
       }).pipe(Effect.provide(adapter.layer())))
@@ -540,7 +540,7 @@ describe.each(adapters)("contract over the $name adapter", (adapter) => {
             Effect.flip
           )
           expect(summary(error)).toEqual({ _tag: "InvalidRequest" })
-          expect(error._tag === "InvalidRequest" && error.issues.map((issue) => issue.field)).toEqual([field])
+          expect(error._tag === "InvalidRequest" && error.errors.map((issue) => issue.field)).toEqual([field])
           expect(yield* calls).toEqual([])
           expect(yield* requestsReceived).toBe(0)
         }).pipe(Effect.provide(adapter.layer())))

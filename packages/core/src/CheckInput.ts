@@ -65,7 +65,7 @@ export const validate = (input: unknown): Effect.Effect<CheckInput, InvalidReque
   // A CheckInput that has already been validated carries a Redacted payload: validate what it wraps.
   const raw = isValidated(input) ? { ...input, imageBase64: Redacted.value(input.imageBase64) } : input
   return decode(raw, { errors: "all" }).pipe(
-    Effect.mapError((error) => new InvalidRequest({ issues: toFieldIssues(error) }))
+    Effect.mapError((error) => new InvalidRequest({ errors: toFieldIssues(error) }))
   )
 }
 

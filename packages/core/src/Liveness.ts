@@ -255,7 +255,7 @@ export const make: Effect.Effect<
   const getProcess = (id: string) =>
     decodeId(id).pipe(
       Effect.mapError(() =>
-        new InvalidRequest({ issues: [{ field: "id", message: "must be a process id (a UUID)" }] })
+        new InvalidRequest({ errors: [{ field: "id", message: "must be a process id (a UUID)" }] })
       ),
       // Reads are idempotent: every transient failure may be retried.
       Effect.flatMap((processId) => run("getProcess", provider.getProcess(processId), true)),

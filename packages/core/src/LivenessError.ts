@@ -27,17 +27,22 @@ export type PayloadRejectionReason = typeof PayloadRejectionReason.Type
 
 /**
  * The input failed validation, locally (before any call to the provider) or at the provider (which then
- * gives a `providerCode`).
+ * gives a `providerCode`). `errors` lists every problem with its field: the same name and shape as the gateway's
+ * `invalid-request` problem body (RFC 9457's `errors`).
  */
 export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("InvalidRequest", {
-  issues: Schema.Array(FieldIssue),
+  errors: Schema.Array(FieldIssue),
   providerCode: Schema.optional(Schema.String)
 }) {
   get code() {
     return "invalid_request" as const
   }
+  /** @deprecated The field is `errors`; `issues` is kept so code written against the old name still compiles. */
+  get issues(): ReadonlyArray<FieldIssue> {
+    return this.errors
+  }
   override get message() {
-    const list = this.issues.map((issue) => `${issue.field}: ${issue.message}`).join("; ")
+    const list = this.errors.map((issue) => `${issue.field}: ${issue.message}`).join("; ")
     return `Invalid request: ${list}`
   }
 }

@@ -207,7 +207,7 @@ const fromEntry = (entry: Entry, answer: ProviderAnswer): LivenessError => {
   switch (mapping.error) {
     case "InvalidRequest":
       return new InvalidRequest({
-        issues: [{ field: mapping.field, message: entry.meaning }],
+        errors: [{ field: mapping.field, message: entry.meaning }],
         providerCode: entry.code
       })
     case "PayloadRejected":
@@ -300,7 +300,7 @@ export const toError = (answer: ProviderAnswer): LivenessError => {
   }
   if (status === 400 || status === 422) {
     return new InvalidRequest({
-      issues: [{ field: "body", message: "the provider refused the request as invalid" }],
+      errors: [{ field: "body", message: "the provider refused the request as invalid" }],
       ...optionalCode(code)
     })
   }

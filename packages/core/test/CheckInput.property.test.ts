@@ -47,7 +47,7 @@ describe("CheckInput.validate, property-based", () => {
           const error = exit.cause._tag === "Fail" ? exit.cause.error : undefined
           expect(error?._tag).toBe("InvalidRequest")
           const text = `${error?.message} ${JSON.stringify(error)}`
-          for (const issue of error?.issues ?? []) expect(issue.field.length).toBeGreaterThan(0)
+          for (const issue of error?.errors ?? []) expect(issue.field.length).toBeGreaterThan(0)
           // Strings of 8+ characters are distinctive enough that finding one in a message means it was echoed.
           for (const sent of strings(input).filter((s) => s.length >= 8 && !/^[a-z .,:()]+$/i.test(s))) {
             expect(text).not.toContain(sent)

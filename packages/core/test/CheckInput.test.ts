@@ -7,14 +7,14 @@ import { imageBase64, sdkPayload, SEED_CPF, SEED_NAME, SEED_SUBSIDIARY, seedBody
 /** Validates `input` and returns the InvalidRequest it must fail with. */
 const invalid = (input: unknown) => Effect.flip(CheckInput.validate(input))
 
-const fields = (error: InvalidRequest) => error.issues.map((issue) => issue.field)
+const fields = (error: InvalidRequest) => error.errors.map((issue) => issue.field)
 
 /**
  * Asserts that nothing the caller sent as personal data or secret appears anywhere in the error: not in the
  * message, not in the issues, not in its JSON or string form.
  */
 const expectNoLeak = (error: InvalidRequest, secrets: ReadonlyArray<string>) => {
-  const renderings = [JSON.stringify(error), String(error), error.message, JSON.stringify(error.issues)]
+  const renderings = [JSON.stringify(error), String(error), error.message, JSON.stringify(error.errors)]
   for (const rendering of renderings) {
     for (const secret of secrets) expect(rendering).not.toContain(secret)
   }
@@ -134,19 +134,19 @@ describe("CheckInput.validate", () => {
     it.effect("a formatted CPF is told to use digits only", () =>
       Effect.gen(function*() {
         const error = yield* invalid(withSubject({ code: "123.456.789-09" }))
-        expect(error.issues[0].message).toBe("must be 11 digits without dots or dash")
+        expect(error.errors[0].message).toBe("must be 11 digits without dots or dash")
       }))
 
     it.effect("a data: URL is told to drop the prefix", () =>
       Effect.gen(function*() {
         const error = yield* invalid({ imageBase64: `data:image/png;base64,${imageBase64("png")}` })
-        expect(error.issues[0].message).toContain("data:")
+        expect(error.errors[0].message).toContain("data:")
       }))
 
     it.effect("a missing imageBase64 says it is missing", () =>
       Effect.gen(function*() {
         const error = yield* invalid({})
-        expect(error.issues).toEqual([{ field: "imageBase64", message: "is missing" }])
+        expect(error.errors).toEqual([{ field: "imageBase64", message: "is missing" }])
       }))
   })
 
@@ -168,7 +168,7 @@ describe("CheckInput.validate", () => {
     it.effect.each([null, 42, "a string", true, [1, 2]])("%j -> field body", (body) =>
       Effect.gen(function*() {
         const error = yield* invalid(body)
-        expect(error.issues).toEqual([{ field: "body", message: "must be a JSON object" }])
+        expect(error.errors).toEqual([{ field: "body", message: "must be a JSON object" }])
       }))
 
     it.effect("a body that is the payload itself does not echo it", () =>
@@ -221,7 +221,7 @@ describe("CheckInput.validate", () => {
     it.effect.each(bodies)("%s", ([_, body, secrets]) =>
       Effect.gen(function*() {
         const error = yield* invalid(body)
-        expect(error.issues.length).toBeGreaterThan(0)
+        expect(error.errors.length).toBeGreaterThan(0)
         expectNoLeak(error, secrets)
       }))
   })

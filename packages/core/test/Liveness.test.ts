@@ -100,7 +100,7 @@ describe("Liveness.check", () => {
           Effect.flip
         )
         expect(error).toBeInstanceOf(InvalidRequest)
-        expect((error as InvalidRequest).issues.map((issue) => issue.field)).toEqual(["subject.code"])
+        expect((error as InvalidRequest).errors.map((issue) => issue.field)).toEqual(["subject.code"])
         expect(yield* provider.callCount).toBe(0)
       }))
 
@@ -567,7 +567,7 @@ describe("Liveness.getProcess", () => {
         const provider = yield* scripted([live()])
         const error = yield* Liveness.getProcess(id).pipe(Effect.provide(workflow(provider.layer)), Effect.flip)
         expect(error).toBeInstanceOf(InvalidRequest)
-        expect((error as InvalidRequest).issues.map((issue) => issue.field)).toEqual(["id"])
+        expect((error as InvalidRequest).errors.map((issue) => issue.field)).toEqual(["id"])
         if (id.length > 0) expect(JSON.stringify(error)).not.toContain(id)
         expect(yield* provider.callCount).toBe(0)
       })

@@ -20,9 +20,9 @@ import * as Schema from "effect/Schema"
 const cases = [
   {
     code: "invalid_request",
-    minimal: new InvalidRequest({ issues: [{ field: "subject.code", message: "must be a CPF of 11 digits" }] }),
+    minimal: new InvalidRequest({ errors: [{ field: "subject.code", message: "must be a CPF of 11 digits" }] }),
     full: new InvalidRequest({
-      issues: [{ field: "body", message: "a" }, { field: "imageBase64", message: "b" }],
+      errors: [{ field: "body", message: "a" }, { field: "imageBase64", message: "b" }],
       providerCode: "20003"
     })
   },
@@ -144,13 +144,21 @@ describe("LivenessError", () => {
       .toContain("may have been processed")
     expect(new ProviderUnavailable({ mayHaveBeenProcessed: false, transient: true, detail: "x" }).message)
       .toContain("was not processed")
-    expect(new InvalidRequest({ issues: [{ field: "subject.name", message: "must not be empty" }] }).message)
+    expect(new InvalidRequest({ errors: [{ field: "subject.name", message: "must not be empty" }] }).message)
       .toBe("Invalid request: subject.name: must not be empty")
     expect(
       new AuthenticationFailed({ stage: "token", providerCode: "1.2.5", tokenRejected: false, detail: "d" })
         .message
     ).toContain("Unico 1.2.5")
     expect(new ProcessNotFound({ processId: "p-9", gone: true }).message).toContain("gone")
+  })
+
+  it("InvalidRequest's list is `errors` in the object and in its encoding; `issues` is only a deprecated alias", () => {
+    const errors = [{ field: "subject.code", message: "must be a CPF of 11 digits" }]
+    const error = new InvalidRequest({ errors })
+    expect(Schema.encodeSync(LivenessError)(error)).toEqual({ _tag: "InvalidRequest", errors })
+    expect(JSON.parse(JSON.stringify(error))).toEqual({ _tag: "InvalidRequest", errors })
+    expect(error.issues).toBe(error.errors)
   })
 
   it("decoding refuses an unknown tag", () => {

@@ -89,7 +89,7 @@ describe("UnicoCodes catalogue", () => {
       const mapping = entry.mapping
       switch (mapping.error) {
         case "InvalidRequest":
-          expect((error as InvalidRequest).issues.map((issue) => issue.field)).toEqual([mapping.field])
+          expect((error as InvalidRequest).errors.map((issue) => issue.field)).toEqual([mapping.field])
           break
         case "PayloadRejected":
           expect((error as PayloadRejected).reason).toBe(mapping.reason)
@@ -217,7 +217,7 @@ describe("UnicoCodes.toError without a documented code", () => {
     const error = UnicoCodes.toError({ status: 400, code: "29999" })
     expect(error).toBeInstanceOf(InvalidRequest)
     expect((error as InvalidRequest).providerCode).toBe("29999")
-    expect((error as InvalidRequest).issues.map((issue) => issue.field)).toEqual(["body"])
+    expect((error as InvalidRequest).errors.map((issue) => issue.field)).toEqual(["body"])
   })
 
   it("an unknown status (418) -> UnexpectedResponse (never)", () => {
