@@ -5,7 +5,6 @@ import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import { Liveness } from "@liveness/core"
-import { LivenessRuntime } from "@liveness/runtime"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as CaptureFile from "./CaptureFile.js"
@@ -13,6 +12,7 @@ import * as ConfigProblem from "./ConfigProblem.js"
 import * as ExitCode from "./ExitCode.js"
 import * as MainLayer from "./MainLayer.js"
 import * as Output from "./Output.js"
+import * as Provider from "./Provider.js"
 
 const file = Args.file({ name: "file" }).pipe(
   Args.withDescription("The capture: the SDK's encrypted payload (text) or an image (JPEG, PNG or WebP)")
@@ -68,11 +68,11 @@ export const command = Command.make(
         phone: defined(flags.phone),
         subsidiary: defined(flags.subsidiary)
       })
-      const { info, result } = yield* Effect.all({
-        info: LivenessRuntime.ProviderInfo,
+      const { provider, result } = yield* Effect.all({
+        provider: Provider.current,
         result: Liveness.check(input)
       }).pipe(Effect.provide(MainLayer.layer))
-      yield* Output.result(result, flags.json, info.description)
+      yield* Output.result(result, flags.json, provider)
       yield* ExitCode.set(ExitCode.ofVerdict(result.verdict))
     }).pipe(
       Effect.catchAll((error) => {

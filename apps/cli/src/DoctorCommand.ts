@@ -12,6 +12,7 @@
 import * as Command from "@effect/cli/Command"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { CheckPolicy, Liveness, type LivenessError } from "@liveness/core"
+import { ProviderSelection } from "@liveness/runtime"
 import { Sandbox } from "@liveness/sandbox"
 import { UnicoEnvironment, UnicoHttp, UnicoOptions } from "@liveness/unico-http"
 import * as Config from "effect/Config"
@@ -34,6 +35,8 @@ import * as ExitCode from "./ExitCode.js"
 
 export type { Check, Status } from "./DoctorCheck.js"
 
+const { isLoopbackUrl } = ProviderSelection
+
 /** A throwaway RSA key and issuer, to check one setting at a time. */
 const baseline = (): Pick<UnicoOptions.Options, "issuer" | "privateKey" | "apiKey"> => ({
   issuer: "doctor@tenant.iam.acesso.io",
@@ -48,14 +51,6 @@ const defined = <A extends object>(value: A) =>
   Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
     [K in keyof A]?: Exclude<A[K], undefined>
   }
-
-const isLoopback = (url: string) => {
-  try {
-    return ["127.0.0.1", "localhost", "[::1]"].includes(new URL(url).hostname)
-  } catch {
-    return false
-  }
-}
 
 /**
  * The Unico settings as given, each read on its own: the key and the API key may be missing, and a setting that
@@ -178,14 +173,16 @@ export const staticChecks = (settings: Settings, target: "unico" | "sandbox") =>
             UnicoEnvironment.hosts[hostEnvironment].apiUrl
           }, or proxies of that same environment`
         ))
-      } else if (hostEnvironment === undefined && target === "unico" && !(isLoopback(authUrl) && isLoopback(apiUrl))) {
+      } else if (
+        hostEnvironment === undefined && target === "unico" && !(isLoopbackUrl(authUrl) && isLoopbackUrl(apiUrl))
+      ) {
         checks.push(warn(
           "hosts",
           `neither ${authUrl} nor ${apiUrl} is one of Unico's documented hosts`,
           `Make sure both lead to Unico's ${environment} environment, the one your credentials belong to`
         ))
       } else {
-        const where = hostEnvironment ?? (isLoopback(authUrl) ? "local" : "custom")
+        const where = hostEnvironment ?? (isLoopbackUrl(authUrl) ? "local" : "custom")
         checks.push(ok("hosts", `token host ${authUrl} and API host ${apiUrl} (${where})`))
       }
     }

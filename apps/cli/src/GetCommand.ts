@@ -3,38 +3,50 @@
  */
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
-import { Liveness } from "@liveness/core"
-import { LivenessRuntime } from "@liveness/runtime"
+import { Liveness, type LivenessError } from "@liveness/core"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import { json } from "./CheckCommand.js"
 import * as ConfigProblem from "./ConfigProblem.js"
 import * as ExitCode from "./ExitCode.js"
 import * as MainLayer from "./MainLayer.js"
 import * as Output from "./Output.js"
+import * as Provider from "./Provider.js"
 
 const processId = Args.text({ name: "processId" }).pipe(
   Args.withDescription("The process id (a UUID) that check printed")
 )
 
+/**
+ * Why a process is not found when the provider was started by this command: it starts empty with every command,
+ * so what an earlier command created is not in it; and what to do.
+ */
+const hint = (error: LivenessError, provider: Provider.Provider) =>
+  error._tag === "ProcessNotFound" && !error.gone && provider.ephemeral
+    ? `This command ran on ${provider.id === "fake" ? "the in-memory fake" : "the embedded sandbox"}, which ` +
+      "every liveness command starts anew and empty: a process created by an earlier command is not in it. To " +
+      "read processes back, run `liveness sandbox` in another terminal, set the UNICO_* lines it prints in this " +
+      "shell, then run check and get again."
+    : undefined
+
 export const command = Command.make("get", { processId, json }, (flags) =>
   Effect.gen(function*() {
-    const { info, result } = yield* Effect.all({
-      info: LivenessRuntime.ProviderInfo,
-      result: Liveness.getProcess(flags.processId.trim())
+    const { provider, read } = yield* Effect.all({
+      provider: Provider.current,
+      read: Effect.either(Liveness.getProcess(flags.processId.trim()))
     }).pipe(Effect.provide(MainLayer.layer))
-    yield* Output.result(result, flags.json, info.description)
-    yield* ExitCode.set(ExitCode.ofVerdict(result.verdict))
+    if (Either.isLeft(read)) {
+      const error = read.left
+      yield* Output.error(error, flags.json, hint(error, provider))
+      return yield* ExitCode.set(error._tag === "ProcessNotFound" ? ExitCode.INVALID_INPUT : ExitCode.ofError(error))
+    }
+    yield* Output.result(read.right, flags.json, provider)
+    yield* ExitCode.set(ExitCode.ofVerdict(read.right.verdict))
   }).pipe(
     Effect.catchAll((error) =>
-      ConfigProblem.is(error)
-        ? Output.problem(ConfigProblem.message(error), "configuration", flags.json).pipe(
-          Effect.zipRight(ExitCode.set(ExitCode.PROVIDER_ERROR))
-        )
-        : Output.error(error, flags.json).pipe(
-          Effect.zipRight(ExitCode.set(
-            error._tag === "ProcessNotFound" ? ExitCode.INVALID_INPUT : ExitCode.ofError(error)
-          ))
-        )
+      Output.problem(ConfigProblem.message(error), "configuration", flags.json).pipe(
+        Effect.zipRight(ExitCode.set(ExitCode.PROVIDER_ERROR))
+      )
     )
   )).pipe(
     Command.withDescription(

@@ -4,6 +4,7 @@
  */
 import type { Liveness, LivenessError } from "@liveness/core"
 import * as Console from "effect/Console"
+import type { Provider } from "./Provider.js"
 
 const FLAG_OF_FIELD: Record<string, string> = {
   "subject.code": "--cpf",
@@ -14,13 +15,14 @@ const FLAG_OF_FIELD: Record<string, string> = {
   imageBase64: "the capture file"
 }
 
-export const result = (check: Liveness.CheckResult, json: boolean, provider: string) =>
+/** A verdict: `--json` names the provider by its id (scripts compare it), the text by its description. */
+export const result = (check: Liveness.CheckResult, json: boolean, provider: Provider) =>
   json
     ? Console.log(JSON.stringify({
       verdict: check.verdict,
       process: check.process,
       attempts: check.attempts,
-      provider
+      provider: provider.id
     }))
     : Console.log(
       [
@@ -30,7 +32,7 @@ export const result = (check: Liveness.CheckResult, json: boolean, provider: str
           check.process.liveness === undefined ? "" : `, liveness ${check.process.liveness}`
         }`,
         `attempts: ${check.attempts}`,
-        `provider: ${provider}`
+        `provider: ${provider.description}`
       ].join("\n")
     )
 
@@ -40,7 +42,8 @@ const describe = (error: LivenessError): string => {
   return ["Invalid input:", ...lines].join("\n")
 }
 
-export const error = (failure: LivenessError, json: boolean) =>
+/** An error, and what to do about it when the command knows more than the error (`hint`). */
+export const error = (failure: LivenessError, json: boolean, hint?: string) =>
   json
     ? Console.log(JSON.stringify({
       error: {
@@ -50,10 +53,11 @@ export const error = (failure: LivenessError, json: boolean) =>
         ...("providerCode" in failure && failure.providerCode !== undefined
           ? { providerCode: failure.providerCode }
           : {}),
-        ...(failure._tag === "InvalidRequest" ? { issues: failure.issues } : {})
+        ...(failure._tag === "InvalidRequest" ? { issues: failure.issues } : {}),
+        ...(hint === undefined ? {} : { hint })
       }
     }))
-    : Console.error(describe(failure))
+    : Console.error(hint === undefined ? describe(failure) : `${describe(failure)}\n${hint}`)
 
 export const problem = (message: string, code: string, json: boolean) =>
   json ? Console.log(JSON.stringify({ error: { tag: "UsageError", code, message } })) : Console.error(message)

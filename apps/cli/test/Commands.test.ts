@@ -54,6 +54,8 @@ describe("liveness get", () => {
       const checked = yield* runCli(["check", path, "--json"]).pipe(unico())
       expect(checked.code).toBe(ExitCode.NOT_LIVE)
       const id = JSON.parse(checked.out).process.id as string
+      // UNICO_* on loopback: a sandbox, by id for scripts.
+      expect(JSON.parse(checked.out).provider).toBe("sandbox")
       yield* apart
       const { code, out } = yield* runCli(["get", id, "--json"]).pipe(unico())
       expect(code).toBe(ExitCode.NOT_LIVE)
@@ -62,6 +64,10 @@ describe("liveness get", () => {
       const text = yield* runCli(["get", id]).pipe(unico())
       expect(text.out).toMatch(/verdict: +not-live/)
       expect(text.out).toContain(id)
+      expect(text.out).toMatch(
+        /provider: sandbox at http:\/\/127\.0\.0\.1:\d+ \(a local Unico-compatible server, such as liveness sandbox; not Unico's API\)/
+      )
+      expect(text.out).not.toContain("the real Unico IDCloud API")
     }))
 
   it.live("an unknown process is invalid input (3), with the error as JSON", () =>
@@ -69,6 +75,26 @@ describe("liveness get", () => {
       const { code, out } = yield* runCli(["get", randomUUID(), "--json"]).pipe(unico())
       expect(code).toBe(ExitCode.INVALID_INPUT)
       expect(JSON.parse(out).error).toMatchObject({ tag: "ProcessNotFound", code: "process_not_found" })
+      // A sandbox that outlives the command: not found means not found.
+      expect(JSON.parse(out).error.hint).toBeUndefined()
+    }))
+
+  it.live("on the embedded default, not found says why (a fresh sandbox per command) and what to do", () =>
+    Effect.gen(function*() {
+      const embedded = Effect.withConfigProvider(ConfigProvider.fromMap(new Map()))
+      const id = randomUUID()
+      const text = yield* runCli(["get", id]).pipe(embedded)
+      expect(text.code).toBe(ExitCode.INVALID_INPUT)
+      expect(text.err).toContain(`Process ${id} was not found.`)
+      expect(text.err).toContain("the embedded sandbox, which every liveness command starts anew and empty")
+      expect(text.err).toContain("run `liveness sandbox` in another terminal, set the UNICO_* lines it prints")
+      const json = yield* runCli(["get", id, "--json"]).pipe(embedded)
+      expect(JSON.parse(json.out).error).toMatchObject({ tag: "ProcessNotFound", code: "process_not_found" })
+      expect(JSON.parse(json.out).error.hint).toContain("liveness sandbox")
+      const fake = yield* runCli(["get", id]).pipe(
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["LIVENESS_PROVIDER", "fake"]])))
+      )
+      expect(fake.err).toContain("the in-memory fake, which every liveness command starts anew")
     }))
 
   it.live("an id that is not a UUID is invalid input, before any request", () =>

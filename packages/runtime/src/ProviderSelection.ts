@@ -11,6 +11,10 @@
  *
  * With `NODE_ENV=production`, `sandbox` and `fake` are refused unless `LIVENESS_ALLOW_FAKE=true`.
  *
+ * `unico` is the real adapter, not necessarily Unico: `localUnicoHosts` says when `UNICO_AUTH_URL` and
+ * `UNICO_API_URL` both point at this machine (a `liveness sandbox`, or another Unico-compatible server), so that
+ * apps can name what they talk to.
+ *
  * @since 0.1.0
  */
 import * as Config from "effect/Config"
@@ -82,3 +86,31 @@ export const select: Effect.Effect<Selection, ConfigError.ConfigError | Provider
   }
   return { kind, production, reason }
 })
+
+/** True when a URL's host is this machine (`localhost`, 127.0.0.0/8, `::1`): no Unico API is there. */
+export const isLoopbackUrl = (url: string): boolean => {
+  try {
+    const host = new URL(url).hostname
+    return host === "localhost" || host.endsWith(".localhost") || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host)
+  } catch {
+    return false
+  }
+}
+
+/** The hosts a `unico` selection is pointed at on this machine. */
+export interface LocalHosts {
+  readonly authUrl: string
+  readonly apiUrl: string
+}
+
+/**
+ * Both UNICO_AUTH_URL and UNICO_API_URL on loopback: the real adapter talks to a local Unico-compatible server
+ * (what `liveness sandbox` prints), not to Unico. None when either is unset (Unico's own host) or remote.
+ */
+export const localUnicoHosts: Effect.Effect<Option.Option<LocalHosts>, ConfigError.ConfigError> = Effect.map(
+  Effect.all([Config.option(Config.string("UNICO_AUTH_URL")), Config.option(Config.string("UNICO_API_URL"))]),
+  ([authUrl, apiUrl]) =>
+    Option.isSome(authUrl) && Option.isSome(apiUrl) && isLoopbackUrl(authUrl.value) && isLoopbackUrl(apiUrl.value)
+      ? Option.some({ authUrl: authUrl.value.trim(), apiUrl: apiUrl.value.trim() })
+      : Option.none()
+)

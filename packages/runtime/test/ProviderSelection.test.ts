@@ -4,6 +4,7 @@ import { Fixtures } from "@liveness/fake"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import { LivenessRuntime, ProviderSelection } from "../src/index.js"
 
 const withEnv = (env: Record<string, string>) =>
@@ -57,6 +58,30 @@ describe("ProviderSelection.select", () => {
         expect(allowed).toMatchObject({ kind: provider, production: true })
       }
       expect((yield* select({ NODE_ENV: "production", UNICO_API_KEY: "k" })).kind).toBe("unico")
+    }))
+})
+
+describe("ProviderSelection.localUnicoHosts", () => {
+  const local = (env: Record<string, string>) => ProviderSelection.localUnicoHosts.pipe(withEnv(env))
+
+  it.effect("both UNICO_* hosts on loopback: a local Unico-compatible server, not Unico", () =>
+    Effect.gen(function*() {
+      for (const url of ["http://127.0.0.1:8080", "http://localhost:3000", "http://[::1]:9000", "http://127.1.2.3"]) {
+        expect(yield* local({ UNICO_AUTH_URL: url, UNICO_API_URL: url }), url).toEqual(
+          Option.some({ authUrl: url, apiUrl: url })
+        )
+      }
+    }))
+
+  it.effect("either host unset (Unico's own) or remote: none", () =>
+    Effect.gen(function*() {
+      expect(yield* local({})).toEqual(Option.none())
+      expect(yield* local({ UNICO_AUTH_URL: "http://127.0.0.1:8080" })).toEqual(Option.none())
+      expect(yield* local({ UNICO_AUTH_URL: "http://127.0.0.1:8080", UNICO_API_URL: "https://api.id.uat.unico.app" }))
+        .toEqual(Option.none())
+      expect(yield* local({ UNICO_AUTH_URL: "http://127.0.0.1.example.com", UNICO_API_URL: "http://127.0.0.1" }))
+        .toEqual(Option.none())
+      expect(yield* local({ UNICO_AUTH_URL: "not a url", UNICO_API_URL: "not a url" })).toEqual(Option.none())
     }))
 })
 
