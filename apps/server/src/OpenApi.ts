@@ -321,7 +321,13 @@ export const document: Document = {
         operationId: "docs",
         summary: "Interactive documentation (Swagger UI, served locally)",
         tags: ["operations"],
-        responses: { "200": text("An HTML page rendering /openapi.json.", "text/html") }
+        responses: {
+          "200": text(
+            "An HTML page: the title, operations and problem types in the HTML itself, then Swagger UI rendering " +
+              "/openapi.json over them.",
+            "text/html"
+          )
+        }
       }
     },
     [routes.docsAsset.openapi]: {

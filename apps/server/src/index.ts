@@ -3,6 +3,7 @@
  */
 export * as ApiKeys from "./ApiKeys.js"
 export * as App from "./App.js"
+export * as Docs from "./Docs.js"
 export * as GatewayConfig from "./GatewayConfig.js"
 export * as GatewayMetrics from "./GatewayMetrics.js"
 export * as OpenApi from "./OpenApi.js"
