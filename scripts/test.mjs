@@ -1,0 +1,33 @@
+// `pnpm test`: every package's tests, then the replica tests alone (three gateways timed against one sandbox
+// must not share the cores with the rest), then one line of totals. The replica tests run even when an
+// earlier package failed, so one failure never hides another; the exit code is non-zero if anything failed.
+import { spawnSync } from "node:child_process"
+import { rmSync } from "node:fs"
+import { fileURLToPath } from "node:url"
+import { reports, summary } from "./test-summary.mjs"
+
+const root = fileURLToPath(new URL("..", import.meta.url))
+const run = (command, args, env = {}) =>
+  spawnSync(command, args, { cwd: root, stdio: "inherit", env: { ...process.env, ...env } }).status ?? 1
+
+const report = () => {
+  const { failed, failures, passed } = summary()
+  for (const name of failures) console.log(`failed: ${name}`)
+  console.log(`${passed} passed, ${failed} failed`)
+  return failed
+}
+
+for (const file of reports()) rmSync(file)
+if (run(process.execPath, ["scripts/ensure-redis.mjs"]) !== 0) {
+  report()
+  process.exit(1)
+}
+
+// Each package writes a JSON report (turbo caches it with the task) for the totals below.
+const env = { LIVENESS_TEST_REPORT: "1" }
+const turbo = fileURLToPath(new URL("../node_modules/.bin/turbo", import.meta.url))
+const packages = run(turbo, ["run", "test", "--continue", "--concurrency=2", ...process.argv.slice(2)], env)
+const replicas = run(turbo, ["run", "test:replicas", ...process.argv.slice(2)], env)
+
+const failed = report()
+process.exit(packages !== 0 || replicas !== 0 || failed > 0 ? 1 : 0)
