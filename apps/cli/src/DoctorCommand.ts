@@ -25,7 +25,7 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import { createPrivateKey, generateKeyPairSync, randomUUID } from "node:crypto"
+import { generateKeyPairSync, randomUUID } from "node:crypto"
 import { readFileSync } from "node:fs"
 import { json } from "./CheckCommand.js"
 import * as ConfigProblem from "./ConfigProblem.js"
@@ -66,27 +66,6 @@ export interface Settings {
   readonly unreadable?: { readonly privateKey?: Check; readonly environment?: Check; readonly timeout?: Check }
 }
 
-/** Node's names of key types, in words. */
-const KEY_TYPES: Partial<Record<string, string>> = {
-  ec: "an EC key",
-  "rsa-pss": "an RSA-PSS key",
-  dsa: "a DSA key",
-  dh: "a Diffie-Hellman key",
-  ed25519: "an Ed25519 key",
-  ed448: "an Ed448 key",
-  x25519: "an X25519 key",
-  x448: "an X448 key"
-}
-
-/** The type of a PEM private key (as the adapter reads it), or undefined when it cannot be read. */
-const keyType = (pem: Redacted.Redacted<string>) => {
-  try {
-    return createPrivateKey({ key: Redacted.value(pem).replace(/\\n/g, "\n").trim(), format: "pem" }).asymmetricKeyType
-  } catch {
-    return undefined
-  }
-}
-
 /** The static checks: no request is made. */
 export const staticChecks = (settings: Settings, target: "unico" | "sandbox") =>
   Effect.gen(function*() {
@@ -108,19 +87,9 @@ export const staticChecks = (settings: Settings, target: "unico" | "sandbox") =>
           (names.privateKeyFile === undefined ? "" : `, or the path of its .pem file in ${names.privateKeyFile}`)
       ))
     } else {
-      const pem = options.privateKey
-      const key = yield* resolve({ privateKey: pem })
+      const key = yield* resolve({ privateKey: options.privateKey })
       checks.push(Either.match(key, {
-        onLeft: (error) => {
-          const type = keyType(pem)
-          return type === undefined || type === "rsa"
-            ? ofSettingError("private key", error)
-            : fail(
-              "private key",
-              `${keyName} is ${KEY_TYPES[type] ?? `a key of type ${type}`}; Unico signs with RSA`,
-              "Use the service account's RSA private key, the .pem file Unico issued (RS256 needs an RSA key)"
-            )
-        },
+        onLeft: (error) => ofSettingError("private key", error),
         onRight: (resolved) =>
           ok(
             "private key",

@@ -38,7 +38,7 @@ export const result = (check: Liveness.CheckResult, json: boolean, provider: Pro
 
 const describe = (error: LivenessError): string => {
   if (error._tag !== "InvalidRequest") return error.message
-  const lines = error.issues.map((issue) => `  ${FLAG_OF_FIELD[issue.field] ?? issue.field}: ${issue.message}`)
+  const lines = error.errors.map((issue) => `  ${FLAG_OF_FIELD[issue.field] ?? issue.field}: ${issue.message}`)
   return ["Invalid input:", ...lines].join("\n")
 }
 
@@ -53,7 +53,7 @@ export const error = (failure: LivenessError, json: boolean, hint?: string) =>
         ...("providerCode" in failure && failure.providerCode !== undefined
           ? { providerCode: failure.providerCode }
           : {}),
-        ...(failure._tag === "InvalidRequest" ? { issues: failure.issues } : {}),
+        ...(failure._tag === "InvalidRequest" ? { errors: failure.errors } : {}),
         ...(hint === undefined ? {} : { hint })
       }
     }))

@@ -66,7 +66,10 @@ describe("liveness check", () => {
       const path = file("notes.txt", "hello, this is not a selfie")
       const { code, out } = yield* runCli(["check", path, "--json"])
       expect(code).toBe(ExitCode.INVALID_INPUT)
-      expect(JSON.parse(out).error).toMatchObject({ tag: "InvalidRequest", code: "invalid_request" })
+      const { error } = JSON.parse(out)
+      expect(error).toMatchObject({ tag: "InvalidRequest", code: "invalid_request" })
+      // The field the core and the gateway name `errors`: one name everywhere.
+      expect(error.errors).toEqual([expect.objectContaining({ field: "imageBase64" })])
       expect(out).not.toContain("hello")
     }))
 
@@ -146,7 +149,7 @@ describe("liveness: LIVENESS_LOG_LEVEL", () => {
     Effect.gen(function*() {
       const path = file("verbose.jwt", Fixtures.sdkPayload())
       const { code, err, out } = yield* runCli(["check", path, "--json"]).pipe(
-        Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["LIVENESS_LOG_LEVEL", "Info"]])))
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["LIVENESS_LOG_LEVEL", "Debug"]])))
       )
       expect(code).toBe(ExitCode.LIVE)
       expect(JSON.parse(out).verdict).toBe("live")

@@ -237,7 +237,7 @@ describe("UnicoHttp on the wire", () => {
           api: () => RecordingServer.json(400, { error: { code: 400, message: "Bad request" } })
         })
         const error = expectTag(yield* Effect.flip(check(unico, imageBody())), "InvalidRequest")
-        expect(error.issues.length).toBeGreaterThan(0)
+        expect(error.errors.length).toBeGreaterThan(0)
         expect(yield* unico.apiRequests).toHaveLength(1)
       }))
 

@@ -127,7 +127,7 @@ describe("UnicoOptions.resolve", () => {
     Effect.gen(function*() {
       const error = yield* configError(UnicoOptions.resolve({ ...base, privateKey: Redacted.make(EC) }))
       expect(error.setting).toBe("privateKey")
-      expect(error.problem).toContain("ec")
+      expect(error.problem).toBe("is an EC key; Unico signs with RSA")
       expect(error.message).toContain("RS256")
     }))
 

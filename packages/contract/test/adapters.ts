@@ -80,7 +80,7 @@ export const testPolicy: Partial<CheckPolicy.Policy> = {
   rateLimit: undefined
 }
 
-/** Logs from warnings up only: the workflow logs every answer at info. */
+/** Logs from warnings up only: what a test's failure needs, without the workflow's debug lines. */
 export const quiet = Logger.minimumLogLevel(LogLevel.Warning)
 
 /** The workflow (fresh) over a provider, under the test policy with `policy` over it. */

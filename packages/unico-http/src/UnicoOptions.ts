@@ -81,11 +81,26 @@ const parseKey = (setting: string, pem: Redacted.Redacted<string>) =>
       (key) =>
         new UnicoConfigError({
           setting,
-          problem: `is a ${key.asymmetricKeyType ?? "non-RSA"} key`,
-          fix: "Unico signs assertions with RS256: use the service account's RSA key"
+          problem: `is ${keyKind(key.asymmetricKeyType)}; Unico signs with RSA`,
+          fix: "Use the service account's RSA private key, the .pem file Unico issued (RS256 needs an RSA key)"
         })
     )
   )
+
+/** Node's names of key types, in words. */
+const KEY_KINDS: Partial<Record<string, string>> = {
+  ec: "an EC key",
+  "rsa-pss": "an RSA-PSS key",
+  dsa: "a DSA key",
+  dh: "a Diffie-Hellman key",
+  ed25519: "an Ed25519 key",
+  ed448: "an Ed448 key",
+  x25519: "an X25519 key",
+  x448: "an X448 key"
+}
+
+const keyKind = (type: string | undefined) =>
+  type === undefined ? "not an RSA key" : KEY_KINDS[type] ?? `a key of type ${type}`
 
 export const resolve = (options: Options, names: SettingNames = {}): Effect.Effect<Resolved, UnicoConfigError> =>
   Effect.gen(function*() {
