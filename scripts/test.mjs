@@ -18,9 +18,12 @@ const report = () => {
 }
 
 for (const file of reports()) rmSync(file)
-if (run(process.execPath, ["scripts/ensure-redis.mjs"]) !== 0) {
-  report()
-  process.exit(1)
+// What the tests need from Debian's packages: redis-server (replicas) and chromium (the /docs page).
+for (const script of ["scripts/ensure-redis.mjs", "scripts/ensure-chromium.mjs"]) {
+  if (run(process.execPath, [script]) !== 0) {
+    report()
+    process.exit(1)
+  }
 }
 
 // Each package writes a JSON report (turbo caches it with the task) for the totals below.
