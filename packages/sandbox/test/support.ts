@@ -17,9 +17,11 @@ export const now = () => Math.floor(Date.now() / 1000)
 export const assertion = (
   sandbox: Sandbox.Sandbox,
   claims: Record<string, unknown> = {},
-  options: { readonly key?: string; readonly alg?: string } = {}
+  options: { readonly key?: string; readonly alg?: string } = {},
+  // One reading of the clock: iat and exp read apart may straddle a second and make a 3,601 s lifetime.
+  iat = now()
 ) =>
-  new SignJWT({ iss: sandbox.issuer, aud: sandbox.authUrl, scope: "*", iat: now(), exp: now() + 3600, ...claims })
+  new SignJWT({ iss: sandbox.issuer, aud: sandbox.authUrl, scope: "*", iat, exp: iat + 3600, ...claims })
     .setProtectedHeader({ alg: options.alg ?? "RS256", typ: "JWT" })
     .sign(createPrivateKey(options.key ?? Redacted.value(sandbox.privateKey)))
 
