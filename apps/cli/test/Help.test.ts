@@ -3,12 +3,13 @@
  * pseudo-terminal through `script`), with NO_COLOR and COLUMNS. HelpText's pieces are tested without a process.
  */
 import { beforeAll, describe, expect, it } from "@effect/vitest"
-import { execFile, execFileSync } from "node:child_process"
+import { execFile } from "node:child_process"
 import { existsSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
 import * as HelpText from "../src/HelpText.js"
+import { tsc } from "./support.js"
 
 const app = join(dirname(fileURLToPath(import.meta.url)), "..")
 // A build of its own, so that it neither races another test's build of dist/ nor rebuilds other packages.
@@ -16,15 +17,6 @@ const bin = join(app, "build", "bin", "bin.js")
 const COMMANDS = ["check", "get", "batch", "doctor", "sandbox", "fixtures"]
 const ESC = "\x1b"
 const SCRIPT = "/usr/bin/script"
-
-beforeAll(() => {
-  // The build configuration, to another directory; incremental, so quick once built.
-  execFileSync(
-    "npx",
-    ["tsc", "-p", "tsconfig.build.json", "--outDir", "build/bin", "--tsBuildInfoFile", ".tsbuildinfo/bin.tsbuildinfo"],
-    { cwd: app, stdio: "inherit" }
-  )
-}, 120_000)
 
 const environment = (env: Record<string, string>) => ({
   ...Object.fromEntries(
@@ -68,11 +60,7 @@ const printed = {
 
 beforeAll(async () => {
   // The build configuration, to another directory; incremental, so quick once built.
-  execFileSync(
-    "npx",
-    ["tsc", "-p", "tsconfig.build.json", "--outDir", "build/bin", "--tsBuildInfoFile", ".tsbuildinfo/bin.tsbuildinfo"],
-    { cwd: app, stdio: "inherit" }
-  )
+  tsc(["-p", "tsconfig.build.json", "--outDir", "build/bin", "--tsBuildInfoFile", ".tsbuildinfo/bin.tsbuildinfo"])
   for (const args of [[], ...COMMANDS.map((name) => [name])]) printed.help.push(await run([...args, "--help"]))
   printed.wide = await run(["--help"], { COLUMNS: "100", NO_COLOR: "1" })
   printed.narrow = await run(["batch", "--help"], { COLUMNS: "60" })

@@ -8,11 +8,12 @@ import { Sandbox } from "@liveness/sandbox"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
-import { type ChildProcess, execFileSync, spawn } from "node:child_process"
+import { type ChildProcess, spawn } from "node:child_process"
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { tsc } from "./support.js"
 
 const app = join(dirname(fileURLToPath(import.meta.url)), "..")
 const bin = join(app, "dist", "bin.js")
@@ -36,7 +37,7 @@ const captures = (name: string) => {
 
 beforeAll(async () => {
   // The binary under test is the build output; tsc -b is incremental, so this is quick once built.
-  execFileSync("npx", ["tsc", "-b", "tsconfig.build.json"], { cwd: app, stdio: "inherit" })
+  tsc(["-b", "tsconfig.build.json"])
   scope = Effect.runSync(Scope.make())
   sandbox = await Effect.runPromise(
     Sandbox.start({

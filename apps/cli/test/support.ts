@@ -3,6 +3,9 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
+import { execFileSync } from "node:child_process"
+import { createRequire } from "node:module"
+import { fileURLToPath } from "node:url"
 import { Cli, ExitCode } from "../src/index.js"
 
 /** Runs `liveness <args>` as a function and returns what it printed and its exit code. */
@@ -49,4 +52,14 @@ export const runCli = (args: ReadonlyArray<string>) =>
       Effect.provide(Layer.merge(NodeContext.layer, ExitCode.layer))
     )
     return { code, out: out.join("\n"), err: err.join("\n") }
+  })
+
+/**
+ * Runs TypeScript's compiler on the CLI's own configuration (`args`, in apps/cli). Through node and the package's
+ * bin rather than `npx`: under pnpm, npx prints a warning for every pnpm setting it finds in the environment.
+ */
+export const tsc = (args: ReadonlyArray<string>) =>
+  execFileSync(process.execPath, [createRequire(import.meta.url).resolve("typescript/bin/tsc"), ...args], {
+    cwd: fileURLToPath(new URL("..", import.meta.url)),
+    stdio: "inherit"
   })
