@@ -31,4 +31,23 @@ const program = Effect.gen(function*() {
   return yield* Effect.never
 })
 
+const USAGE = `Usage: liveness-sandbox
+
+A Unico-compatible server on 127.0.0.1 for local trials and tests. It prints the UNICO_* lines that point the
+gateway, the CLI or any process at it; Ctrl-C stops it. It takes no arguments; set these instead:
+
+  PORT                            port to listen on (default 8080)
+  SANDBOX_HOST                    address to bind (default 127.0.0.1)
+  SANDBOX_RATE_LIMIT              tenant quota per second, 0 for none (default 10)
+  SANDBOX_TOKEN_LIFETIME_SECONDS  lifetime of access tokens (default 3600)
+  SANDBOX_LATENCY_MS              added to every answer (default 0)`
+
+const args = process.argv.slice(2)
+if (args.length > 0) {
+  // Nothing to parse: --help gets the usage, anything else the usage and a failure, never a running server.
+  const help = args.every((arg) => arg === "--help" || arg === "-h")
+  ;(help ? console.log : console.error)(help ? USAGE : `liveness-sandbox: unexpected ${args.join(" ")}\n\n${USAGE}`)
+  process.exit(help ? 0 : 2)
+}
+
 NodeRuntime.runMain(Effect.scoped(program))
