@@ -6,9 +6,11 @@
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type { CheckInput } from "./CheckInput.js"
-import type { LivenessError } from "./LivenessError.js"
+import * as Deadline from "./Deadline.js"
+import { type LivenessError, ProviderUnavailable } from "./LivenessError.js"
 import type { LivenessProcess, ProcessId } from "./LivenessProcess.js"
 
 export declare namespace LivenessProvider {
@@ -31,3 +33,22 @@ export class LivenessProvider extends Context.Tag("@liveness/core/LivenessProvid
   LivenessProvider,
   LivenessProvider.Service
 >() {}
+
+/** How long one provider request waits for its answer unless configured: Unico answers in seconds. */
+export const DEFAULT_ATTEMPT_TIMEOUT = Duration.seconds(15)
+
+/**
+ * One request's wait for its answer, the same in every adapter (the fake mirrors HTTP): past `timeout` the request
+ * is given up as a transient `ProviderUnavailable`, which may have been processed when it was sent
+ * (`mayHaveBeenProcessed`: a request to the processes API; a token request processes nothing).
+ */
+export const attemptTimeout = (timeout: Duration.Duration, mayHaveBeenProcessed: boolean) =>
+  Deadline.timeoutFail({
+    duration: timeout,
+    onTimeout: () =>
+      new ProviderUnavailable({
+        mayHaveBeenProcessed,
+        transient: true,
+        detail: `no answer within ${Duration.toSeconds(timeout)} s`
+      })
+  })

@@ -6,15 +6,7 @@
  *
  * @since 0.1.0
  */
-import {
-  Deadline,
-  LivenessProcess,
-  LivenessProvider,
-  ProviderUnavailable,
-  SelfiePayload,
-  UnexpectedResponse,
-  UnicoCodes
-} from "@liveness/core"
+import { LivenessProcess, LivenessProvider, SelfiePayload, UnexpectedResponse, UnicoCodes } from "@liveness/core"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -49,8 +41,8 @@ export interface Options {
   readonly timeout?: Duration.DurationInput
 }
 
-/** The HTTP adapter's default per-attempt timeout (`@liveness/unico-http`), which the fake mirrors. */
-export const DEFAULT_TIMEOUT = Duration.seconds(15)
+/** The default per-attempt timeout, the HTTP adapter's (`LivenessProvider.DEFAULT_ATTEMPT_TIMEOUT`). */
+export const DEFAULT_TIMEOUT = LivenessProvider.DEFAULT_ATTEMPT_TIMEOUT
 
 const decodeProcess = (process: ScenarioEngine.StoredProcess) =>
   LivenessProcess.decode(process).pipe(
@@ -69,22 +61,12 @@ const toResult = (answer: ScenarioEngine.EngineAnswer, processId?: string) =>
       processId
     }))
 
-/**
- * The request was sent and no answer came in time: it may have been processed (the engine has already created the
- * process of a late answer). The same error as the HTTP adapter's per-attempt timeout.
- */
-const timedOut = (timeout: Duration.Duration) => () =>
-  new ProviderUnavailable({
-    mayHaveBeenProcessed: true,
-    transient: true,
-    detail: `no answer within ${Duration.toSeconds(timeout)} s`
-  })
-
 /** Builds the port and the control service over one engine. */
 export const make = (options: Options = {}) =>
   Effect.map(ScenarioEngine.make(options.latency === undefined ? {} : { latency: options.latency }), (engine) => {
     const timeout = options.timeout === undefined ? DEFAULT_TIMEOUT : Duration.decode(options.timeout)
-    const withTimeout = Deadline.timeoutFail({ duration: timeout, onTimeout: timedOut(timeout) })
+    // A request was sent: an answer too late may have been processed (the engine has created its process).
+    const withTimeout = LivenessProvider.attemptTimeout(timeout, true)
     const provider: LivenessProvider.LivenessProvider.Service = {
       createProcess: (request) => {
         const imageBase64 = Redacted.value(request.imageBase64)

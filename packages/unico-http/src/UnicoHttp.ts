@@ -18,7 +18,6 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import {
   type CheckInput,
-  Deadline,
   type LivenessError,
   LivenessProcess,
   LivenessProvider,
@@ -91,7 +90,6 @@ const withApiKeyRedacted = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
 export const make = (settings: UnicoOptions.Resolved) =>
   Effect.gen(function*() {
     const client = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
-    const timeoutSeconds = Duration.toSeconds(settings.timeout)
 
     /** Sends one request under the per-attempt timeout; the failure says whether it may have landed. */
     const send = (request: HttpClientRequest.HttpClientRequest, endpoint: "token" | "api") =>
@@ -121,15 +119,7 @@ export const make = (settings: UnicoOptions.Resolved) =>
               ))
           )
         ),
-        Deadline.timeoutFail({
-          duration: settings.timeout,
-          onTimeout: () =>
-            new ProviderUnavailable({
-              mayHaveBeenProcessed: endpoint === "api",
-              transient: true,
-              detail: `no answer within ${timeoutSeconds} s`
-            })
-        })
+        LivenessProvider.attemptTimeout(settings.timeout, endpoint === "api")
       )
 
     const errorOf = (

@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import { LivenessProvider } from "@liveness/core"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
@@ -46,8 +47,6 @@ export interface Resolved {
 }
 
 const ISSUER = /^[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)*\.iam\.acesso\.io$/
-
-const DEFAULT_TIMEOUT = Duration.seconds(15)
 
 const normaliseUrl = (setting: string, value: string) =>
   Effect.try({
@@ -154,7 +153,9 @@ export const resolve = (options: Options, names: SettingNames = {}): Effect.Effe
         fix: "Set the API key with the Liveness capability that Unico's project manager issued"
       })
     }
-    const timeout = options.timeout === undefined ? DEFAULT_TIMEOUT : Duration.decode(options.timeout)
+    const timeout = options.timeout === undefined
+      ? LivenessProvider.DEFAULT_ATTEMPT_TIMEOUT
+      : Duration.decode(options.timeout)
     if (Duration.toMillis(timeout) <= 0) {
       return yield* new UnicoConfigError({
         setting: name("timeout"),
