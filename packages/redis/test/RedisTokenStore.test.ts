@@ -10,6 +10,7 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
 import { Redis } from "ioredis"
 import { randomUUID } from "node:crypto"
@@ -107,13 +108,18 @@ describe("RedisTokenStore", () => {
     20_000
   )
 
-  it.scopedLive("Redis dead: each replica mints locally, and nothing fails", () =>
-    Effect.gen(function*() {
+  it.scopedLive("Redis dead: each replica mints locally, nothing fails, and one warning says so", () => {
+    const logs: Array<string> = []
+    return Effect.gen(function*() {
       const server = yield* RedisServer.start()
       const tokens = endpoint()
       const cache = yield* TokenCache.make(tokens.mint, { store: yield* slot(server.url, "dead:", "svc") })
       yield* server.kill
       const got = yield* Effect.all([cache.get, cache.get, cache.get], { concurrency: "unbounded" })
       expect(got.map(Redacted.value)).toEqual(["access-token-1", "access-token-1", "access-token-1"])
-    }), 20_000)
+      expect(logs.filter((line) => line.startsWith("Redis unavailable"))).toHaveLength(1)
+    }).pipe(
+      Effect.provide(Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => logs.push(String(message)))))
+    )
+  }, 20_000)
 })

@@ -10,6 +10,7 @@ import { RedisServer } from "@liveness/redis"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 import { randomUUID } from "node:crypto"
 import { LivenessRuntime } from "../src/index.js"
 
@@ -44,16 +45,22 @@ describe("LivenessRuntime.layer and Redis", () => {
       expect((yield* provider.redis!.state).status).toBe("connected")
     }))
 
-  it.scopedLive("a Redis that is down does not stop the build: the replica starts degraded and checks run", () =>
-    Effect.gen(function*() {
+  it.scopedLive("a Redis that is down does not stop the build: the replica starts degraded, says so, and checks run", () => {
+    const logs: Array<string> = []
+    return Effect.gen(function*() {
       const server = yield* RedisServer.start()
       yield* server.kill
       const context = yield* build({ LIVENESS_PROVIDER: "fake", LIVENESS_REDIS_URL: server.url })
+      expect(logs.filter((line) => line.startsWith("Redis unavailable"))).toHaveLength(1)
       const result = yield* Liveness.check({ imageBase64: Fixtures.sdkPayload() }).pipe(Effect.provide(context))
       expect(result.verdict).toBe("live")
       const provider = yield* Effect.provide(LivenessRuntime.ProviderInfo, context)
       expect((yield* provider.redis!.state).status).toBe("degraded")
-    }))
+    }).pipe(
+      // The warning is the operator's signal: captured and checked here, not printed among the test results.
+      Effect.provide(Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => logs.push(String(message)))))
+    )
+  })
 
   it.scoped("a bad Redis setting fails the build, naming the variable", () =>
     Effect.gen(function*() {
