@@ -127,7 +127,7 @@ export const types = {
     503,
     "provider_unavailable",
     "Provider unavailable",
-    "The provider failed or could not be reached, after the retries that were safe. `mayHaveBeenProcessed` says whether the capture may have been billed: `true` after a 5xx or a request left unanswered, which the gateway cannot tell from a processed one; `false` when nothing was sent or Unico's code says nothing was processed (20502)."
+    "The provider failed or could not be reached, after the retries that were safe. `mayHaveBeenProcessed` says whether the capture may have been billed: `true` after a 500, 502 or 504 or a request left unanswered, which the gateway cannot tell from a processed one (nothing is then sent again: an SDK payload becomes `outcome-unknown`); `false` when nothing was sent, on a 503 (not handled) or when Unico's code says nothing was processed (20502)."
   ),
   notReady: row(
     "not-ready",

@@ -189,7 +189,10 @@ const plainImage = (code?: string) => () => ({
   ...(code === undefined ? {} : { subject: subject(code) })
 })
 
-const unavailable503 = { _tag: "ProviderUnavailable", status: 503, mayHaveBeenProcessed: true, transient: true }
+// A 503 proves the request was not handled: nothing was processed, so it is sent again, whatever the payload.
+const unavailable503 = { _tag: "ProviderUnavailable", status: 503, mayHaveBeenProcessed: false, transient: true }
+// After an attempt that may have reached Unico, an SDK payload is never sent again (single submission).
+const submittedOnce = { error: { _tag: "OutcomeUnknown", attempts: 1 }, requests: 1 } as const
 
 /** What a capture of each named scenario gives through the workflow, as an SDK payload. */
 const scenarioExpectations: Record<Scenario.Name, Expected> = {
@@ -240,15 +243,15 @@ const magicCases: ReadonlyArray<Case> = [
     expected: { verdict: "live", attempts: 1, process: { status: 3, liveness: 1 } }
   },
   {
-    // 503 may have been processed: a plain image is not single use, so a replay could bill twice.
-    name: "CPF 00000000434 (unavailable-once), plain image: not replayed",
+    // A 503 handled nothing: a plain image is sent again as safely as an SDK payload.
+    name: "CPF 00000000434 (unavailable-once), plain image: live after 2 attempts",
     input: plainImage("00000000434"),
-    expected: { error: unavailable503, requests: 1 }
+    expected: { verdict: "live", attempts: 2, process: { status: 3, liveness: 1 } }
   },
   {
-    name: "CPF 00000000868 (unavailable), plain image: not replayed",
+    name: "CPF 00000000868 (unavailable), plain image: every attempt the policy allows",
     input: plainImage("00000000868"),
-    expected: { error: unavailable503, requests: 1 }
+    expected: { error: unavailable503, requests: 5 }
   }
 ]
 
@@ -288,16 +291,30 @@ const scriptedCases: ReadonlyArray<Case> = [
     expected: { verdict: "live", attempts: 2, process: { status: 3, liveness: 1 } }
   },
   {
-    name: "[503, live] with a plain image: ProviderUnavailable, not replayed",
+    name: "[503, live] with a plain image: live after 2 attempts (nothing was handled)",
     input: plainImage(MagicValues.LIVE_CPF),
     script: [Outcome.unavailable(), Outcome.live],
-    expected: { error: unavailable503, requests: 1 }
+    expected: { verdict: "live", attempts: 2, process: { status: 3, liveness: 1 } }
   },
   {
-    // The replay of an SDK payload refused as reused after an ambiguous failure: the first one probably landed.
-    name: "[504, 10508] with an SDK payload: OutcomeUnknown after 2 attempts",
+    // A 504 may have been processed upstream: the SDK payload is not sent again (Unico's single-submission rule).
+    name: "[504, live] with an SDK payload: OutcomeUnknown after exactly one submission",
+    input: sdk(MagicValues.LIVE_CPF),
+    script: [Outcome.unavailable(504), Outcome.live],
+    expected: submittedOnce
+  },
+  {
+    name: "[500 510, live] with an SDK payload: OutcomeUnknown after exactly one submission",
+    input: sdk(MagicValues.LIVE_CPF),
+    script: [Outcome.error(500, "510"), Outcome.live],
+    expected: submittedOnce
+  },
+  {
+    // The opt-in replay: refused as reused after an ambiguous failure, the first one probably landed.
+    name: "[504, 10508] with an SDK payload and replayAmbiguous: OutcomeUnknown after 2 attempts",
     input: sdk(MagicValues.LIVE_CPF),
     script: [Outcome.unavailable(504), Outcome.error(400, "10508")],
+    policy: { replayAmbiguous: true },
     expected: { error: { _tag: "OutcomeUnknown", attempts: 2 }, requests: 2 }
   },
   {
@@ -358,8 +375,8 @@ const scriptedCases: ReadonlyArray<Case> = [
 
 /**
  * The `slow` scenario under the per-attempt timeout, as with the defaults (timeout 15 s, deadline 30 s): the request
- * was written and never answered, so it may have been processed, and it was (billed once). An SDK payload is
- * replayed and refused as reused: OutcomeUnknown, ask for a new capture. A plain image is not replayed.
+ * was written and never answered, so it may have been processed, and it was (billed once). Nothing is sent again:
+ * an SDK payload ends in OutcomeUnknown (ask for a new capture), a plain image in ProviderUnavailable.
  */
 const unansweredCases: ReadonlyArray<Case> = [
   ...[
@@ -369,9 +386,9 @@ const unansweredCases: ReadonlyArray<Case> = [
       () => ({ imageBase64: Fixtures.sdkPayload({ scenario: "slow" }) })
     ] as const
   ].map(([name, input]): Case => ({
-    name: `${name}: the attempt times out, the replay is refused as reused: OutcomeUnknown, billed once`,
+    name: `${name}: the attempt times out, nothing is sent again: OutcomeUnknown, submitted and billed once`,
     input,
-    expected: { error: { _tag: "OutcomeUnknown", attempts: 2 }, requests: 2, billed: 1 }
+    expected: { error: { _tag: "OutcomeUnknown", attempts: 1 }, requests: 1, billed: 1 }
   })),
   {
     name: `CPF ${

@@ -165,17 +165,25 @@ describe("transport failures through the adapter", () => {
         expect(apiRequests[0]!.body!.length).toBeGreaterThan(0)
       }))
 
-    it.scopedLive("-> an SDK payload (single use) is replayed", () =>
+    it.scopedLive("-> an SDK payload is not sent again: OutcomeUnknown after one submission", () =>
       Effect.gen(function*() {
         const unico = yield* fakeUnico({
           api: (_, nth) => (nth === 0 ? RecordingServer.destroyAfterBody : RecordingServer.json(200, liveProcess))
         })
-        const result = yield* check(both(unico), sdkBody())
-        expect(result.verdict).toBe("live")
-        expect(result.attempts).toBe(2)
+        const error = expectTag(yield* Effect.flip(check(both(unico), sdkBody())), "OutcomeUnknown")
+        expect(error.attempts).toBe(1)
+        expect(yield* unico.apiRequests).toHaveLength(1)
+      }))
+
+    it.scopedLive("-> with replayAmbiguous (opt-in), the SDK payload is replayed unchanged", () =>
+      Effect.gen(function*() {
+        const unico = yield* fakeUnico({
+          api: (_, nth) => (nth === 0 ? RecordingServer.destroyAfterBody : RecordingServer.json(200, liveProcess))
+        })
+        const result = yield* check(both(unico), sdkBody(), { replayAmbiguous: true })
+        expect(result).toMatchObject({ verdict: "live", attempts: 2 })
         const apiRequests = yield* unico.apiRequests
         expect(apiRequests).toHaveLength(2)
-        // The replay is the same capture, unchanged.
         expect(apiRequests[1]!.body).toBe(apiRequests[0]!.body)
       }))
   })

@@ -304,13 +304,23 @@ describe("UnicoHttp on the wire", () => {
         expect(error.gone).toBe(true)
       }))
 
-    it.scopedLive("503 -> ProviderUnavailable that may have been processed (a plain image is not replayed)", () =>
+    it.scopedLive("503 -> not processed (the request was not handled): sent again, even a plain image", () =>
       Effect.gen(function*() {
-        const unico = yield* fakeUnico({
-          api: () => RecordingServer.json(503, { error: { description: "Service Unavailable" } })
-        })
-        const error = expectTag(yield* Effect.flip(check(unico, imageBody())), "ProviderUnavailable")
+        const unavailable = RecordingServer.json(503, { error: { description: "Service Unavailable" } })
+        const once = yield* fakeUnico(apiOnce(unavailable))
+        expect((yield* check(once, imageBody())).attempts).toBe(2)
+        expect(yield* once.apiRequests).toHaveLength(2)
+        const always = yield* fakeUnico({ api: () => unavailable })
+        const error = expectTag(yield* Effect.flip(check(always, imageBody())), "ProviderUnavailable")
         expect(error.status).toBe(503)
+        expect(error.mayHaveBeenProcessed).toBe(false)
+      }))
+
+    it.scopedLive("500 -> may have been processed: a plain image is not sent again", () =>
+      Effect.gen(function*() {
+        const unico = yield* fakeUnico({ api: () => RecordingServer.json(500, { error: { description: "Falha" } }) })
+        const error = expectTag(yield* Effect.flip(check(unico, imageBody())), "ProviderUnavailable")
+        expect(error.status).toBe(500)
         expect(error.mayHaveBeenProcessed).toBe(true)
         expect(yield* unico.apiRequests).toHaveLength(1)
       }))

@@ -31,6 +31,14 @@ export interface Policy {
   readonly deadline: Duration.Duration
   /** The tenant quota applied to every provider request, or `undefined` for none. */
   readonly rateLimit: RateLimit | undefined
+  /**
+   * Send an SDK payload again after an attempt that may have reached Unico (a 500, a reset or a timeout after
+   * the request was written). Off by default, and off is Unico's rule: "The JWT must be submitted only once. If
+   * an error occurs during submission, a new biometric capture must be performed — do not reuse the same JWT."
+   * On, the replay is refused as reused (10508) when the first attempt landed, which ends in OutcomeUnknown, and
+   * Unico sees the same capture twice, which is what replay fraud looks like to it.
+   */
+  readonly replayAmbiguous: boolean
 }
 
 export const defaults: Policy = {
@@ -39,7 +47,8 @@ export const defaults: Policy = {
   maxDelay: Duration.seconds(5),
   jitter: true,
   deadline: Duration.seconds(30),
-  rateLimit: { limit: 10, interval: Duration.seconds(1) }
+  rateLimit: { limit: 10, interval: Duration.seconds(1) },
+  replayAmbiguous: false
 }
 
 export class CheckPolicy extends Context.Reference<CheckPolicy>()("@liveness/core/CheckPolicy", {
@@ -62,7 +71,9 @@ const nonNegativeInt = (name: string) =>
 
 /**
  * The policy from the environment: `LIVENESS_MAX_ATTEMPTS`, `LIVENESS_BASE_DELAY_MS`, `LIVENESS_MAX_DELAY_MS`,
- * `LIVENESS_DEADLINE_MS`, `LIVENESS_RATE_LIMIT` (requests per second, 0 for none). Unset values keep the defaults.
+ * `LIVENESS_DEADLINE_MS`, `LIVENESS_RATE_LIMIT` (requests per second, 0 for none), `LIVENESS_REPLAY_AMBIGUOUS`
+ * (`true` to replay SDK payloads after an ambiguous failure; see `Policy.replayAmbiguous`). Unset values keep
+ * the defaults.
  */
 export const layerConfig: Layer.Layer<CheckPolicy, ConfigError.ConfigError> = Layer.effect(
   CheckPolicy,
@@ -72,7 +83,8 @@ export const layerConfig: Layer.Layer<CheckPolicy, ConfigError.ConfigError> = La
       baseDelay: Config.option(positiveInt("LIVENESS_BASE_DELAY_MS")),
       maxDelay: Config.option(positiveInt("LIVENESS_MAX_DELAY_MS")),
       deadline: Config.option(positiveInt("LIVENESS_DEADLINE_MS")),
-      rateLimit: Config.option(nonNegativeInt("LIVENESS_RATE_LIMIT"))
+      rateLimit: Config.option(nonNegativeInt("LIVENESS_RATE_LIMIT")),
+      replayAmbiguous: Config.option(Config.boolean("LIVENESS_REPLAY_AMBIGUOUS"))
     })
     const policy: { -readonly [K in keyof Policy]: Policy[K] } = { ...defaults }
     if (values.maxAttempts._tag === "Some") policy.maxAttempts = values.maxAttempts.value
@@ -84,6 +96,7 @@ export const layerConfig: Layer.Layer<CheckPolicy, ConfigError.ConfigError> = La
         ? undefined
         : { limit: values.rateLimit.value, interval: Duration.seconds(1) }
     }
+    if (values.replayAmbiguous._tag === "Some") policy.replayAmbiguous = values.replayAmbiguous.value
     return policy
   })
 )

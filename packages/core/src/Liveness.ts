@@ -2,10 +2,12 @@
  * The check workflow: validate locally, wait for the tenant's quota, call the provider under the retry
  * policy and one deadline, and derive the verdict.
  *
- * The retry policy is what keeps a capture from being billed twice (Unico has no idempotency key):
- * safe failures are retried with backoff, ambiguous ones only for single-use SDK payloads (the provider
- * refuses a replay of one that landed, with 10508, which then becomes OutcomeUnknown), a refused access
- * token is renewed once, and nothing else is retried.
+ * The retry policy is what keeps a capture from reaching Unico twice (Unico has no idempotency key): failures
+ * that provably submitted nothing are retried with backoff, a refused access token is renewed once, and
+ * nothing else is retried. After an attempt that may have reached Unico, nothing is sent again: an SDK payload
+ * is single use ("The JWT must be submitted only once", Unico's SDK guidance), so the check ends at once in
+ * OutcomeUnknown (the user captures again); a plain image ends in the ProviderUnavailable that says it may have
+ * been processed. `CheckPolicy.replayAmbiguous` brings back the replay of SDK payloads for teams that want it.
  *
  * @since 0.1.0
  */
@@ -81,6 +83,9 @@ export const make: Effect.Effect<
 
   const prepare = provider.prepare ?? Effect.void
 
+  /** Whether a capture that may have been submitted must not be sent again (reads are always idempotent). */
+  const singleSubmission = (operation: Operation) => operation === "createProcess" && !policy.replayAmbiguous
+
   /**
    * One provider request, under the quota, measured (the latency excludes the wait for a permit). The provider's
    * preparation (e.g. an access token) comes first, outside the permit: see LivenessProvider.prepare.
@@ -136,6 +141,13 @@ export const make: Effect.Effect<
           })
         }
         const retryClass = RetryClass.of(error)
+        // Unico's single-submission rule: an SDK payload that may have reached Unico is never sent again.
+        if (retryClass === "ambiguous" && replaySafe && singleSubmission(operation)) {
+          return yield* new OutcomeUnknown({
+            attempts: state.attempt,
+            detail: "the request may have reached the provider, and an SDK payload is submitted only once"
+          })
+        }
         const retryable = retryClass === "safe" ||
           (retryClass === "ambiguous" && replaySafe) ||
           (retryClass === "reauthenticate" && !state.renewedToken)

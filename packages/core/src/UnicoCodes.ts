@@ -305,12 +305,20 @@ export const toError = (answer: ProviderAnswer): LivenessError => {
     })
   }
   if (status >= 500) {
+    // What a 5xx from the processes API proves (one place: a documented code above decides first):
+    // - 503: the server "is currently unable to handle the request" (RFC 9110 §15.6.4): it was not handled, so
+    //   nothing was submitted and the request may be sent again (safe);
+    // - 500 (Unico's 510 included), 502, 504 and any other: the request may have been processed before the
+    //   failure, or upstream of the proxy that answered (ambiguous: an SDK payload is never sent again).
+    const handled = status !== 503
     return new ProviderUnavailable({
-      mayHaveBeenProcessed: true,
+      mayHaveBeenProcessed: handled,
       transient: true,
       status,
       ...optionalCode(code),
-      detail: `the provider answered HTTP ${status}`
+      detail: handled
+        ? `the provider answered HTTP ${status}`
+        : "the provider answered HTTP 503: unavailable, the request was not handled"
     })
   }
   return new UnexpectedResponse({ status, ...optionalCode(code), detail: `unexpected HTTP status ${status}` })

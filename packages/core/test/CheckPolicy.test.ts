@@ -29,6 +29,8 @@ describe("CheckPolicy", () => {
     expect(millis(d.deadline)).toBe(30_000)
     expect(d.rateLimit?.limit).toBe(10)
     expect(millis(d.rateLimit!.interval)).toBe(1000)
+    // Unico's single-submission rule: no replay of an SDK payload that may have reached it.
+    expect(d.replayAmbiguous).toBe(false)
   })
 
   it.effect("without any layer the defaults apply", () =>
@@ -57,7 +59,8 @@ describe("CheckPolicy", () => {
           LIVENESS_BASE_DELAY_MS: "50",
           LIVENESS_MAX_DELAY_MS: "2000",
           LIVENESS_DEADLINE_MS: "10000",
-          LIVENESS_RATE_LIMIT: "25"
+          LIVENESS_RATE_LIMIT: "25",
+          LIVENESS_REPLAY_AMBIGUOUS: "true"
         })
         expect(policy.maxAttempts).toBe(3)
         expect(millis(policy.baseDelay)).toBe(50)
@@ -66,6 +69,7 @@ describe("CheckPolicy", () => {
         expect(policy.rateLimit?.limit).toBe(25)
         expect(millis(policy.rateLimit!.interval)).toBe(1000)
         expect(policy.jitter).toBe(true)
+        expect(policy.replayAmbiguous).toBe(true)
       }))
 
     it.effect("keeps the defaults of the variables that are unset", () =>

@@ -23,6 +23,7 @@ import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
 import {
   imageBase64,
+  internal500,
   live,
   notSent,
   type Outcome,
@@ -169,8 +170,8 @@ describe("Liveness.check", () => {
       }))
   })
 
-  describe("ambiguous failures (5xx)", () => {
-    it.effect("are retried for a single-use SDK payload", () =>
+  describe("a 503: the provider handled nothing, so it is sent again", () => {
+    it.effect("an SDK payload", () =>
       Effect.gen(function*() {
         const { fiber, provider } = yield* checkWith(sdkBody(), [unavailable503(), live()])
         yield* TestClock.adjust("1 second")
@@ -180,21 +181,51 @@ describe("Liveness.check", () => {
         expect(yield* provider.callCount).toBe(2)
       }))
 
-    it.effect("are NOT retried for a plain JPEG (a replay could bill twice)", () =>
+    it.effect("a plain image too", () =>
       Effect.gen(function*() {
         const { fiber, provider } = yield* checkWith(jpegBody(), [unavailable503(), live()])
+        yield* TestClock.adjust("1 second")
+        expect((yield* Fiber.join(fiber)).attempts).toBe(2)
+        expect(yield* provider.callCount).toBe(2)
+      }))
+  })
+
+  describe("failures that may have reached Unico (500, 502, 504, a reset or timeout after sending): never sent again", () => {
+    it.effect("an SDK payload ends at once in OutcomeUnknown, after one submission (Unico's single-submission rule)", () =>
+      Effect.gen(function*() {
+        const { fiber, provider } = yield* checkWith(sdkBody(), [internal500(), live()])
+        yield* TestClock.adjust("10 seconds")
+        const error = yield* Fiber.join(fiber).pipe(Effect.flip)
+        expect(error).toBeInstanceOf(OutcomeUnknown)
+        expect(error).toMatchObject({ attempts: 1, code: "outcome_unknown" })
+        expect(yield* provider.callCount).toBe(1)
+      }))
+
+    it.effect("whatever the schedule: even with attempts to spare and a long deadline", () =>
+      Effect.gen(function*() {
+        const { fiber, provider } = yield* checkWith(sdkBody(), [internal500(), live()], {
+          policy: { maxAttempts: 10, deadline: Duration.minutes(5) }
+        })
+        yield* TestClock.adjust("5 minutes")
+        expect(yield* Fiber.join(fiber).pipe(Effect.flip)).toBeInstanceOf(OutcomeUnknown)
+        expect(yield* provider.callCount).toBe(1)
+      }))
+
+    it.effect("are NOT retried for a plain JPEG (a replay could bill twice)", () =>
+      Effect.gen(function*() {
+        const { fiber, provider } = yield* checkWith(jpegBody(), [internal500(), live()])
         yield* TestClock.adjust("10 seconds")
         const error = yield* Fiber.join(fiber).pipe(Effect.flip)
         expect(error).toBeInstanceOf(ProviderUnavailable)
         expect((error as ProviderUnavailable).mayHaveBeenProcessed).toBe(true)
-        expect((error as ProviderUnavailable).status).toBe(503)
+        expect((error as ProviderUnavailable).status).toBe(500)
         expect(yield* provider.callCount).toBe(1)
       }))
 
     it.effect("are NOT retried for PNG or WebP images either", () =>
       Effect.gen(function*() {
         for (const format of ["png", "webp"] as const) {
-          const { fiber, provider } = yield* checkWith(seedBody(imageBase64(format)), [unavailable503(), live()])
+          const { fiber, provider } = yield* checkWith(seedBody(imageBase64(format)), [internal500(), live()])
           yield* TestClock.adjust("10 seconds")
           const error = yield* Fiber.join(fiber).pipe(Effect.flip)
           expect(error._tag).toBe("ProviderUnavailable")
@@ -202,12 +233,22 @@ describe("Liveness.check", () => {
         }
       }))
 
-    it.effect("503 then 10508 for an SDK payload -> OutcomeUnknown, not PayloadRejected", () =>
+    it.effect("with replayAmbiguous (opt-in), an SDK payload is replayed", () =>
+      Effect.gen(function*() {
+        const { fiber, provider } = yield* checkWith(sdkBody(), [internal500(), live()], {
+          policy: { replayAmbiguous: true }
+        })
+        yield* TestClock.adjust("1 second")
+        expect(yield* Fiber.join(fiber)).toMatchObject({ verdict: "live", attempts: 2 })
+        expect(yield* provider.callCount).toBe(2)
+      }))
+
+    it.effect("with replayAmbiguous, 500 then 10508 -> OutcomeUnknown, not PayloadRejected", () =>
       Effect.gen(function*() {
         const { fiber, provider } = yield* checkWith(sdkBody(), [
-          unavailable503(),
+          internal500(),
           UnicoCodes.toError({ status: 400, code: "10508" })
-        ])
+        ], { policy: { replayAmbiguous: true } })
         yield* TestClock.adjust("1 second")
         const error = yield* Fiber.join(fiber).pipe(Effect.flip)
         expect(error).toBeInstanceOf(OutcomeUnknown)
@@ -216,6 +257,16 @@ describe("Liveness.check", () => {
         expect(yield* provider.callCount).toBe(2)
       }))
 
+    it.effect("a read-back is idempotent: it is retried after a 500", () =>
+      Effect.gen(function*() {
+        const provider = yield* scripted([internal500(), live()])
+        const fiber = yield* Liveness.getProcess(PROCESS_ID).pipe(Effect.provide(workflow(provider.layer)), Effect.fork)
+        yield* TestClock.adjust("1 second")
+        expect((yield* Fiber.join(fiber)).attempts).toBe(2)
+      }))
+  })
+
+  describe("retry schedule (503s, which are sent again)", () => {
     it.effect("503 forever for an SDK payload stops after maxAttempts (5) calls", () =>
       Effect.gen(function*() {
         const { fiber, provider } = yield* checkWith(sdkBody(), [], { otherwise: unavailable503 })

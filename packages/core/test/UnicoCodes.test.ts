@@ -203,7 +203,14 @@ describe("UnicoCodes.toError without a documented code", () => {
     expect(error).toEqual(new ProcessNotFound({ processId: "p-1", gone: true }))
   })
 
-  it.each([500, 502, 503, 504])("%i -> ProviderUnavailable that may have been processed (ambiguous)", (status) => {
+  it("503 -> ProviderUnavailable that was not processed (the server did not handle it: safe to send again)", () => {
+    const error = UnicoCodes.toError({ status: 503 })
+    expect(error).toBeInstanceOf(ProviderUnavailable)
+    expect(error).toMatchObject({ mayHaveBeenProcessed: false, transient: true, status: 503 })
+    expect(RetryClass.of(error)).toBe("safe")
+  })
+
+  it.each([500, 502, 504, 599])("%i -> ProviderUnavailable that may have been processed (ambiguous)", (status) => {
     const error = UnicoCodes.toError({ status })
     expect(error).toBeInstanceOf(ProviderUnavailable)
     const unavailable = error as ProviderUnavailable

@@ -90,7 +90,10 @@ export const live = () => processWith(3, 1)
 /** One scripted answer: a process, an error, or no answer at all. */
 export type Outcome = LivenessProcess.LivenessProcess | LivenessError | "never"
 
+/** Unavailable, the request not handled: nothing was submitted (safe to send again). */
 export const unavailable503 = () => UnicoCodes.toError({ status: 503 })
+/** Unico's internal failure (HTTP 500, code 510): the request may have been processed (ambiguous). */
+export const internal500 = () => UnicoCodes.toError({ status: 500, code: "510" })
 /** A transport failure before any byte was sent (connection refused, DNS). */
 export const notSent = () =>
   new ProviderUnavailable({ mayHaveBeenProcessed: false, transient: true, detail: "connection refused" })

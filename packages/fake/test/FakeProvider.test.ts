@@ -24,13 +24,24 @@ describe("FakeProvider scripting, through Liveness.check", () => {
   it.effect("a script drives the retry policy: 503, 503, then live is one check of three attempts", () =>
     Effect.gen(function*() {
       const fake = yield* FakeProvider.FakeProvider
-      yield* fake.enqueue(Outcome.unavailable(), Outcome.unavailable(502), Outcome.live)
+      yield* fake.enqueue(Outcome.unavailable(), Outcome.unavailable(), Outcome.live)
       const result = yield* withTime(Liveness.check({ subject: seedSubject, imageBase64: Fixtures.sdkPayload() }))
       expect(result.attempts).toBe(3)
-      expect((yield* fake.calls).map((call) => call.answer.status)).toEqual([503, 502, 200])
+      expect((yield* fake.calls).map((call) => call.answer.status)).toEqual([503, 503, 200])
     }).pipe(Effect.provide(fakeLayer())))
 
-  it.effect("a replay refused as reused after an ambiguous failure is OutcomeUnknown, not the user's fault", () =>
+  it.effect("a 502 may have reached Unico: the SDK payload is not sent again, OutcomeUnknown after one call", () =>
+    Effect.gen(function*() {
+      const fake = yield* FakeProvider.FakeProvider
+      yield* fake.enqueue(Outcome.unavailable(502), Outcome.live)
+      const error = yield* withTime(Liveness.check({ subject: seedSubject, imageBase64: Fixtures.sdkPayload() })).pipe(
+        Effect.flip
+      )
+      expect(error).toMatchObject({ _tag: "OutcomeUnknown", attempts: 1 })
+      expect((yield* fake.calls).map((call) => call.answer.status)).toEqual([502])
+    }).pipe(Effect.provide(fakeLayer())))
+
+  it.effect("with replayAmbiguous, a replay refused as reused is OutcomeUnknown, not the user's fault", () =>
     Effect.gen(function*() {
       const fake = yield* FakeProvider.FakeProvider
       yield* fake.enqueue(Outcome.unavailable(504), Outcome.error(400, "10508"))
@@ -38,7 +49,7 @@ describe("FakeProvider scripting, through Liveness.check", () => {
         Effect.flip
       )
       expect(error).toMatchObject({ _tag: "OutcomeUnknown", attempts: 2 })
-    }).pipe(Effect.provide(fakeLayer())))
+    }).pipe(Effect.provide(fakeLayer({}, { replayAmbiguous: true }))))
 
   it.effect("scripted Unico errors map through the catalogue (20505, 10201, 510)", () =>
     Effect.gen(function*() {
