@@ -37,8 +37,12 @@ export const summary = () => {
   return { passed, failed, failures }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+/** Prints the failed tests' names and the line of totals; returns how many failed. */
+export const printSummary = () => {
   const { failed, failures, passed } = summary()
   for (const name of failures) console.log(`failed: ${name}`)
   console.log(`${passed} passed, ${failed} failed`)
+  return failed
 }
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) printSummary()

@@ -4,24 +4,17 @@
 import { spawnSync } from "node:child_process"
 import { rmSync } from "node:fs"
 import { fileURLToPath } from "node:url"
-import { reports, summary } from "./test-summary.mjs"
+import { printSummary, reports } from "./test-summary.mjs"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 const run = (command, args, env = {}) =>
   spawnSync(command, args, { cwd: root, stdio: "inherit", env: { ...process.env, ...env } }).status ?? 1
 
-const report = () => {
-  const { failed, failures, passed } = summary()
-  for (const name of failures) console.log(`failed: ${name}`)
-  console.log(`${passed} passed, ${failed} failed`)
-  return failed
-}
-
 for (const file of reports()) rmSync(file)
 // What the tests need from Debian's packages: redis-server (replicas) and chromium (the /docs page).
 for (const script of ["scripts/ensure-redis.mjs", "scripts/ensure-chromium.mjs"]) {
   if (run(process.execPath, [script]) !== 0) {
-    report()
+    printSummary()
     process.exit(1)
   }
 }
@@ -32,5 +25,5 @@ const turbo = fileURLToPath(new URL("../node_modules/.bin/turbo", import.meta.ur
 const packages = run(turbo, ["run", "test", "--continue", "--concurrency=2", ...process.argv.slice(2)], env)
 const replicas = run(turbo, ["run", "test:replicas", ...process.argv.slice(2)], env)
 
-const failed = report()
+const failed = printSummary()
 process.exit(packages !== 0 || replicas !== 0 || failed > 0 ? 1 : 0)
