@@ -11,6 +11,8 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type { LivenessError } from "./LivenessError.js"
+import type { RetrySchedule } from "./RetrySchedule.js"
 
 export interface RateLimit {
   /** Requests allowed per `interval` (the tenant's quota; Unico's default is 10 per second). */
@@ -19,9 +21,21 @@ export interface RateLimit {
 }
 
 export interface Policy {
-  /** Attempts at the provider, the first included. */
+  /**
+   * When to retry, as your own Effect `Schedule` (it receives the failure). Unset: exponential from `baseDelay`,
+   * capped at `maxDelay`, with full jitter, `maxAttempts` in all (`RetrySchedule.exponential`). Whatever it says,
+   * the core decides whether a failure may be retried at all, a 429's `Retry-After` is a floor for the delay, and
+   * no retry starts past the deadline.
+   */
+  readonly schedule?: RetrySchedule | undefined
+  /**
+   * Narrows which failures are retried: return false to give up on a failure the core would retry. It cannot
+   * widen the core's rule (a failure the core does not retry is never retried).
+   */
+  readonly retryWhile?: ((error: LivenessError) => boolean) | undefined
+  /** Attempts at the provider, the first included (the default schedule's). */
   readonly maxAttempts: number
-  /** First backoff delay; it doubles per attempt. */
+  /** First backoff delay of the default schedule; it doubles per attempt. */
   readonly baseDelay: Duration.Duration
   /** Largest backoff delay. */
   readonly maxDelay: Duration.Duration

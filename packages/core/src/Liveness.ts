@@ -18,11 +18,10 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as LogLevel from "effect/LogLevel"
 import * as Metric from "effect/Metric"
-import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as CheckInput from "./CheckInput.js"
-import { CheckPolicy, type Policy } from "./CheckPolicy.js"
+import { CheckPolicy } from "./CheckPolicy.js"
 import * as Deadline from "./Deadline.js"
 import * as log from "./internal/log.js"
 import { DeadlineExceeded, InvalidRequest, type LivenessError, OutcomeUnknown } from "./LivenessError.js"
@@ -30,6 +29,7 @@ import * as LivenessMetrics from "./LivenessMetrics.js"
 import { type LivenessProcess, ProcessId } from "./LivenessProcess.js"
 import { LivenessProvider } from "./LivenessProvider.js"
 import * as RetryClass from "./RetryClass.js"
+import * as RetrySchedule from "./RetrySchedule.js"
 import * as SelfiePayload from "./SelfiePayload.js"
 import * as TenantRateLimiter from "./TenantRateLimiter.js"
 import * as Verdict from "./Verdict.js"
@@ -53,20 +53,6 @@ export declare namespace Liveness {
 export class Liveness extends Context.Tag("@liveness/core/Liveness")<Liveness, Liveness.Service>() {}
 
 type Operation = "createProcess" | "getProcess"
-
-interface RetryState {
-  readonly attempt: number
-  readonly sawAmbiguous: boolean
-  readonly renewedToken: boolean
-}
-
-const backoff = (policy: Policy, attempt: number): Effect.Effect<Duration.Duration> => {
-  const exponential = Duration.toMillis(policy.baseDelay) * 2 ** (attempt - 1)
-  const capped = Math.min(exponential, Duration.toMillis(policy.maxDelay))
-  return policy.jitter
-    ? Effect.map(Random.next, (r) => Duration.millis(Math.floor(r * capped)))
-    : Effect.succeed(Duration.millis(capped))
-}
 
 /**
  * Builds the workflow from a provider, a rate limiter and the policy in context.
@@ -108,93 +94,75 @@ export const make: Effect.Effect<
   }
 
   /**
-   * Runs `request` until it succeeds or the policy says stop. `replaySafe` says whether an ambiguous
-   * failure may be replayed. `onAttempt` records the attempt count for the deadline error, once the request
-   * holds its permit (a check still waiting for the quota has sent nothing).
+   * Runs `request` under the retry schedule (RetrySchedule: the policy says when, the core says whether).
+   * `replaySafe` says whether an ambiguous failure may be replayed. `attempts` counts the requests that held
+   * their permit (a check still waiting for the quota has sent nothing), for the errors that report it.
    */
   const withRetries = <A>(
     operation: Operation,
     request: Effect.Effect<A, LivenessError>,
     replaySafe: boolean,
     startedAt: number,
-    onAttempt: (n: number) => void
+    attempts: RetrySchedule.Attempts
   ) => {
-    const loop = (state: RetryState): Effect.Effect<readonly [A, number], LivenessError> => {
+    let sawAmbiguous = false
+    const once = Effect.suspend(() => {
+      const attemptNumber = attempts.count + 1
       const sent = Effect.suspend(() => {
-        onAttempt(state.attempt)
+        attempts.count = attemptNumber
         return request
       })
-      return attempt(operation, state.attempt, sent).pipe(
-        Effect.map((a) => [a, state.attempt] as const),
-        Effect.catchAll((error) => decide(error, state))
-      )
-    }
-
-    const decide = (error: LivenessError, state: RetryState): Effect.Effect<readonly [A, number], LivenessError> =>
-      Effect.gen(function*() {
+      return attempt(operation, attemptNumber, sent)
+    }).pipe(
+      Effect.mapError((error): LivenessError => {
         // The replay of an SDK payload was refused as reused: an earlier, ambiguous attempt most likely
         // landed, and its answer is lost. The user did nothing wrong; the outcome is unknown.
-        if (error._tag === "PayloadRejected" && error.reason === "reused" && state.sawAmbiguous) {
-          return yield* new OutcomeUnknown({
-            attempts: state.attempt,
+        if (error._tag === "PayloadRejected" && error.reason === "reused" && sawAmbiguous) {
+          return new OutcomeUnknown({
+            attempts: attempts.count,
             detail: "an earlier attempt may have been processed and the provider refused the replay as reused"
           })
         }
         const retryClass = RetryClass.of(error)
-        // Unico's single-submission rule: an SDK payload that may have reached Unico is never sent again.
+        // Unico's single-submission rule: an SDK payload that may have reached Unico is never sent again,
+        // whatever the schedule says.
         if (retryClass === "ambiguous" && replaySafe && singleSubmission(operation)) {
-          return yield* new OutcomeUnknown({
-            attempts: state.attempt,
+          return new OutcomeUnknown({
+            attempts: attempts.count,
             detail: "the request may have reached the provider, and an SDK payload is submitted only once"
           })
         }
-        const retryable = retryClass === "safe" ||
-          (retryClass === "ambiguous" && replaySafe) ||
-          (retryClass === "reauthenticate" && !state.renewedToken)
-        if (!retryable || state.attempt >= policy.maxAttempts) return yield* error
-
-        const delay = retryClass === "reauthenticate"
-          ? Duration.zero
-          : error._tag === "RateLimited" && error.retryAfterMillis !== undefined
-          ? Duration.max(Duration.millis(error.retryAfterMillis), yield* backoff(policy, state.attempt))
-          : yield* backoff(policy, state.attempt)
-        // Waiting past the deadline cannot succeed: give the caller the real reason now.
-        const now = yield* Clock.currentTimeMillis
-        if (now - startedAt + Duration.toMillis(delay) >= deadlineMillis) return yield* error
-
-        yield* Metric.increment(
-          LivenessMetrics.tagged(LivenessMetrics.retries, "operation", operation, "reason", retryClass)
-        )
-        yield* Effect.logDebug("retrying provider request").pipe(
+        if (retryClass === "ambiguous") sawAmbiguous = true
+        if (retryClass === "reauthenticate") attempts.tokenRefusals++
+        return error
+      })
+    )
+    const onRetry = (error: LivenessError, retryClass: RetryClass.RetryClass, delay: Duration.Duration) =>
+      Effect.zipRight(
+        Metric.increment(LivenessMetrics.tagged(LivenessMetrics.retries, "operation", operation, "reason", retryClass)),
+        Effect.logDebug("retrying provider request").pipe(
           Effect.annotateLogs({
-            attempt: state.attempt,
+            attempt: attempts.count,
             error: error._tag,
             retryClass,
             delayMillis: Duration.toMillis(delay)
           })
         )
-        yield* Effect.sleep(delay)
-        return yield* loop({
-          attempt: state.attempt + 1,
-          sawAmbiguous: state.sawAmbiguous || retryClass === "ambiguous",
-          renewedToken: state.renewedToken || retryClass === "reauthenticate"
-        })
-      })
-
-    return loop({ attempt: 1, sawAmbiguous: false, renewedToken: false })
+      )
+    return Effect.retry(once, RetrySchedule.forCheck({ policy, replaySafe, startedAt, attempts, onRetry })).pipe(
+      Effect.map((a) => [a, attempts.count] as const)
+    )
   }
 
   /** The retry loop under the one deadline, then the verdict, with metrics, logs and span attributes. */
   const run = (operation: Operation, request: Effect.Effect<LivenessProcess, LivenessError>, replaySafe: boolean) =>
     Effect.gen(function*() {
       const startedAt = yield* Clock.currentTimeMillis
-      let attempts = 0
-      const [process, made] = yield* withRetries(operation, request, replaySafe, startedAt, (n) => {
-        attempts = n
-      }).pipe(
+      const attempts: RetrySchedule.Attempts = { count: 0, tokenRefusals: 0 }
+      const [process, made] = yield* withRetries(operation, request, replaySafe, startedAt, attempts).pipe(
         Deadline.timeoutFail({
           duration: policy.deadline,
-          onTimeout: () => new DeadlineExceeded({ deadlineMillis, attempts })
+          onTimeout: () => new DeadlineExceeded({ deadlineMillis, attempts: attempts.count })
         })
       )
       const verdict = Verdict.fromProcess(process)

@@ -20,6 +20,7 @@ import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
 import * as TestClock from "effect/TestClock"
 import {
   imageBase64,
@@ -312,6 +313,99 @@ describe("Liveness.check", () => {
           expect(delay).toBeGreaterThanOrEqual(0)
           expect(delay).toBeLessThanOrEqual(200 * 2 ** i)
         })
+      }))
+  })
+
+  describe("a schedule of your own (CheckPolicy.schedule) decides when, the core decides whether", () => {
+    const everySecondTwice = Schedule.intersect(Schedule.spaced("1 second"), Schedule.recurs(2))
+
+    it.effect("the user's schedule sets the delays and the number of retries", () =>
+      Effect.gen(function*() {
+        const { fiber, provider } = yield* checkWith(sdkBody(), [], {
+          otherwise: unavailable503,
+          policy: { schedule: everySecondTwice }
+        })
+        yield* TestClock.adjust("30 seconds")
+        expect(yield* Fiber.join(fiber).pipe(Effect.flip)).toBeInstanceOf(ProviderUnavailable)
+        expect((yield* provider.calls).map((call) => call.at)).toEqual([0, 1000, 2000])
+      }))
+
+    it.effect("Retry-After stays a floor under the user's schedule", () =>
+      Effect.gen(function*() {
+        const { fiber, provider } = yield* checkWith(jpegBody(), [
+          UnicoCodes.toError({ status: 429, retryAfterMillis: 3000 }),
+          live()
+        ], { policy: { schedule: everySecondTwice } })
+        yield* TestClock.adjust("5 seconds")
+        expect((yield* Fiber.join(fiber)).attempts).toBe(2)
+        expect((yield* provider.calls).map((call) => call.at)).toEqual([0, 3000])
+      }))
+
+    it.effect("a schedule that would retry forever still stops at the deadline", () =>
+      Effect.gen(function*() {
+        const { fiber, provider } = yield* checkWith(sdkBody(), [], {
+          otherwise: unavailable503,
+          policy: { schedule: Schedule.spaced("1 second"), deadline: Duration.millis(3500) }
+        })
+        yield* TestClock.adjust("10 seconds")
+        expect(yield* Fiber.join(fiber).pipe(Effect.flip)).toBeInstanceOf(ProviderUnavailable)
+        expect((yield* provider.calls).map((call) => call.at)).toEqual([0, 1000, 2000, 3000])
+      }))
+
+    it.effect("no schedule makes the core retry what it does not: an SDK payload after a 500 is sent once", () =>
+      Effect.gen(function*() {
+        const { fiber, provider } = yield* checkWith(sdkBody(), [internal500(), live()], {
+          policy: { schedule: Schedule.forever, retryWhile: () => true }
+        })
+        yield* TestClock.adjust("10 seconds")
+        expect(yield* Fiber.join(fiber).pipe(Effect.flip)).toBeInstanceOf(OutcomeUnknown)
+        expect(yield* provider.callCount).toBe(1)
+      }))
+
+    it.effect("retryWhile cannot widen: a rejected payload (20506) or a plain image after a 500 is not retried", () =>
+      Effect.gen(function*() {
+        for (
+          const [body, first] of [
+            [sdkBody(), UnicoCodes.toError({ status: 400, code: "20506" })],
+            [jpegBody(), internal500()]
+          ] as const
+        ) {
+          const { fiber, provider } = yield* checkWith(body, [first, live()], { policy: { retryWhile: () => true } })
+          yield* TestClock.adjust("10 seconds")
+          expect((yield* Fiber.join(fiber).pipe(Effect.flip))._tag).toBe(first._tag)
+          expect(yield* provider.callCount).toBe(1)
+        }
+      }))
+
+    it.effect("retryWhile narrows: a 503 the core would retry is given up when it says so", () =>
+      Effect.gen(function*() {
+        const { fiber, provider } = yield* checkWith(sdkBody(), [unavailable503(), live()], {
+          policy: { retryWhile: (error) => error._tag !== "ProviderUnavailable" }
+        })
+        yield* TestClock.adjust("10 seconds")
+        expect(yield* Fiber.join(fiber).pipe(Effect.flip)).toBeInstanceOf(ProviderUnavailable)
+        expect(yield* provider.callCount).toBe(1)
+      }))
+
+    it.effect("retryWhile sees every failure the core would retry, and narrowing one class keeps the others", () =>
+      Effect.gen(function*() {
+        const seen: Array<string> = []
+        const { fiber, provider } = yield* checkWith(jpegBody(), [
+          UnicoCodes.toError({ status: 429 }),
+          unavailable503(),
+          live()
+        ], {
+          policy: {
+            retryWhile: (error) => {
+              seen.push(error._tag)
+              return true
+            }
+          }
+        })
+        yield* TestClock.adjust("10 seconds")
+        expect((yield* Fiber.join(fiber)).attempts).toBe(3)
+        expect(seen).toEqual(["RateLimited", "ProviderUnavailable"])
+        expect(yield* provider.callCount).toBe(3)
       }))
   })
 
