@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { type CheckPolicy, Cpf, Liveness, type LivenessError, type Verdict } from "@liveness/core"
-import { Fixtures, MagicValues, Scenario } from "@liveness/fake"
+import { Fixtures, MagicValues, Scenario, Submissions } from "@liveness/fake"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -22,7 +22,8 @@ import {
   processesByPayload,
   requestsReceived,
   sharedHttp,
-  subject
+  subject,
+  submissionsOf
 } from "./adapters.js"
 
 const adapters = contractAdapters()
@@ -497,6 +498,52 @@ describe.each(adapters)("contract over the $name adapter", (adapter) => {
         expect((yield* Liveness.check({ imageBase64: failed })).verdict).toBe("retry-capture")
         const again = yield* Liveness.check({ imageBase64: failed }).pipe(Effect.flip)
         expect(summary(again)).toEqual({ _tag: "PayloadRejected", reason: "reused", providerCode: "10508" })
+      }).pipe(Effect.provide(adapter.layer())))
+  })
+
+  // Unico's rule for SDK payloads ("submitted only once"), proven on what the provider received: after an answer that
+  // may have been processed, the payload is never sent again; after a 503 (nothing processed) it is. Each check has
+  // a fresh payload, so the proof is about one check, whatever the workflow remembers between checks.
+  block("one submission per capture, counted per payload (Submissions)", () => {
+    /** One check of `input` after `script`, and the answers to the submissions of its payload. */
+    const submitted = (
+      input: { readonly imageBase64: string; readonly subject?: { code: string; name: string } },
+      script: ReadonlyArray<Scenario.Outcome> = []
+    ) =>
+      Effect.gen(function*() {
+        yield* enqueue(...script)
+        const outcome = yield* Effect.either(Liveness.check(input))
+        return { outcome, answers: yield* submissionsOf(input.imageBase64) }
+      })
+
+    it.live("a 500 with Unico's 510, SDK payload: OutcomeUnknown after exactly one submission", () =>
+      Effect.gen(function*() {
+        const { answers, outcome } = yield* submitted(
+          { subject: subject(MagicValues.LIVE_CPF), imageBase64: Fixtures.sdkPayload() },
+          [Outcome.error(500, "510"), Outcome.live]
+        )
+        expect(Either.isLeft(outcome) && outcome.left._tag).toBe("OutcomeUnknown")
+        expect(answers).toEqual(["500"])
+      }).pipe(Effect.provide(adapter.layer())))
+
+    it.live("an answer later than the attempt timeout, SDK payload: OutcomeUnknown after exactly one submission", () =>
+      Effect.gen(function*() {
+        const { answers, outcome } = yield* submitted({ imageBase64: Fixtures.sdkPayload({ scenario: "slow" }) })
+        expect(Either.isLeft(outcome) && outcome.left._tag).toBe("OutcomeUnknown")
+        // The fake records the answer it will give late ("200"); the sandbox has not given it yet ("pending").
+        expect(answers).toHaveLength(1)
+        expect(Submissions.countMayHaveBeenProcessed(answers)).toBe(1)
+      }).pipe(Effect.provide(withAttemptTimeout(adapter))))
+
+    it.live("a 503 then live, SDK payload: live, [503, 200] (a 503 proves nothing was processed)", () =>
+      Effect.gen(function*() {
+        const { answers, outcome } = yield* submitted(
+          { subject: subject(MagicValues.LIVE_CPF), imageBase64: Fixtures.sdkPayload() },
+          [Outcome.unavailable(), Outcome.live]
+        )
+        expect(Either.isRight(outcome) && outcome.right.verdict).toBe("live")
+        expect(answers).toEqual(["503", "200"])
+        expect(Submissions.countMayHaveBeenProcessed(answers)).toBe(1)
       }).pipe(Effect.provide(adapter.layer())))
   })
 

@@ -6,7 +6,7 @@
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import { CheckPolicy, Liveness, type LivenessError, TenantRateLimiter } from "@liveness/core"
-import { Fixtures, MagicValues } from "@liveness/fake"
+import { Fixtures, MagicValues, Submissions } from "@liveness/fake"
 import { type Faults, Sandbox } from "@liveness/sandbox"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
@@ -17,7 +17,7 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as TestClock from "effect/TestClock"
-import { calls, httpLayer, requestsByStatus, sharedHttp, subject, testPolicy } from "./adapters.js"
+import { calls, httpLayer, requestsByStatus, sharedHttp, subject, submissionsOf, testPolicy } from "./adapters.js"
 import { driveClock, untilTrue } from "./support/unicoHttpHarness.js"
 
 /** One sandbox and adapter for the scripted faults (engine reset and counts restarted per test). */
@@ -59,6 +59,36 @@ describe("sandbox faults through the real workflow (HTTP adapter)", () => {
       expect(yield* billedFor(input.imageBase64)).toBe(1)
       expect(current.processes).toBe(1)
     }).pipe(Effect.provide(shared())))
+
+  // Unico's single-submission rule, proven on what the sandbox received (it records faults answered before its
+  // engine too): after a fault that may have been processed, an SDK payload is never sent again.
+  describe("one submission per capture (stats.submissionsByPayload)", () => {
+    const ambiguous: ReadonlyArray<readonly [string, Faults.Fault, string]> = [
+      ["a 500 with Unico's 510", { _tag: "status", status: 500 }, "500"],
+      ["a reset before processing", { _tag: "reset-before" }, "reset"],
+      ["a reset after processing", { _tag: "reset-after" }, "reset"]
+    ]
+    for (const [what, fault, answer] of ambiguous) {
+      it.live(`${what}, SDK payload: OutcomeUnknown after exactly one submission`, () =>
+        Effect.gen(function*() {
+          yield* injectFaults(fault)
+          const input = sdkInput()
+          expect(yield* Liveness.check(input).pipe(Effect.flip)).toMatchObject({ _tag: "OutcomeUnknown", attempts: 1 })
+          expect(yield* submissionsOf(input.imageBase64)).toEqual([answer])
+        }).pipe(Effect.provide(shared())))
+    }
+
+    it.live("a 503 (answered before the engine) then live, SDK payload: live, [503, 200]", () =>
+      Effect.gen(function*() {
+        yield* injectFaults({ _tag: "status", status: 503 })
+        const input = sdkInput()
+        expect((yield* Liveness.check(input)).verdict).toBe("live")
+        const answers = yield* submissionsOf(input.imageBase64)
+        expect(answers).toEqual(["503", "200"])
+        expect(Submissions.countMayHaveBeenProcessed(answers)).toBe(1)
+        expect(yield* engineAnswers).toEqual(["200"])
+      }).pipe(Effect.provide(shared())))
+  })
 
   it.live("500 (Unico 510), plain image: ProviderUnavailable, not replayed", () =>
     Effect.gen(function*() {
@@ -156,10 +186,14 @@ describe("sandbox faults through the real workflow (HTTP adapter)", () => {
         yield* held
         yield* TestClock.adjust("300 millis")
         expect(yield* Fiber.join(fiber)).toMatchObject({ _tag: "OutcomeUnknown", attempts: 1 })
+        // Submitted once, and not answered yet.
+        expect(yield* submissionsOf(input.imageBase64)).toEqual(["pending"])
         yield* TestClock.adjust("300 millis")
         yield* untilTrue(Effect.map(billedFor(input.imageBase64), (billed) => billed > 0))
         expect(yield* engineAnswers).toEqual(["200"])
         expect(yield* billedFor(input.imageBase64)).toBe(1)
+        yield* untilTrue(Effect.map(submissionsOf(input.imageBase64), (answers) => answers[0] === "200"))
+        expect(yield* submissionsOf(input.imageBase64)).toEqual(["200"])
       }).pipe(Effect.provide(slowAdapter())))
   })
 
@@ -203,7 +237,8 @@ describe("sandbox faults through the real workflow (HTTP adapter)", () => {
         const first = yield* Liveness.check(sdkInput())
         const second = yield* Liveness.check(sdkInput())
         // The third is over the quota. A 429 is safe to retry even for a plain image: nothing was processed.
-        const third = yield* driveClock(yield* Effect.fork(Liveness.check(imageInput())))
+        const image = imageInput()
+        const third = yield* driveClock(yield* Effect.fork(Liveness.check(image)))
         expect([first.attempts, second.attempts, third.attempts]).toEqual([1, 1, 2])
         expect(third.verdict).toBe("live")
         // Retry-After: 1 (second) was waited before the retry.
@@ -211,6 +246,8 @@ describe("sandbox faults through the real workflow (HTTP adapter)", () => {
         const current = yield* stats
         expect(current.requestsByStatus).toEqual({ "200": 3, "429": 1 })
         expect(current.processes).toBe(3)
+        // The quota's refusal counts as a submission of that capture, one that proves nothing was processed.
+        expect(yield* submissionsOf(image.imageBase64)).toEqual(["429", "200"])
       }).pipe(Effect.provide(httpLayer({ rateLimit: undefined }, quota))))
 
     const twoPerSecond = { limit: 2, interval: Duration.seconds(1) }

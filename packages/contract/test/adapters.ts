@@ -13,15 +13,16 @@
  * file at a time on 2 cores; 40-odd cases would cost 20 s of key generation alone. So a suite starts one
  * sandbox and one adapter over it (`Sandbox.layer`), and every test gets a fresh workflow over them after the
  * sandbox's engine was reset (calls, processes, spent payloads, script) and its faults cleared; request counts
- * are taken from that point. The adapter's token stays cached between tests, as in production, which also keeps
- * the counts free of token requests. A case that leaves a request in flight at the provider (the `slow`
- * scenario) asks for an isolated instance: a fresh sandbox and adapter, stopped with the test.
+ * (answers by status, submissions per payload) are taken from that point. The adapter's token stays cached
+ * between tests, as in production, which also keeps the counts free of token requests. A case that leaves a
+ * request in flight at the provider (the `slow` scenario) asks for an isolated instance: a fresh sandbox and
+ * adapter, stopped with the test.
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type { HttpClient } from "@effect/platform/HttpClient"
 import { afterAll } from "@effect/vitest"
 import { CheckPolicy, Liveness, type LivenessProvider } from "@liveness/core"
-import { FakeProvider, type Scenario, type ScenarioEngine } from "@liveness/fake"
+import { FakeProvider, Fixtures, type Scenario, type ScenarioEngine } from "@liveness/fake"
 import { Sandbox } from "@liveness/sandbox"
 import { UnicoHttp, type UnicoOptions } from "@liveness/unico-http"
 import * as Context from "effect/Context"
@@ -40,6 +41,12 @@ export interface Probe {
   readonly calls: Effect.Effect<ReadonlyArray<ScenarioEngine.RecordedCall>>
   /** Processes created per payload fingerprint in this test. */
   readonly processesByPayload: Effect.Effect<ReadonlyMap<string, number>>
+  /**
+   * Per payload fingerprint, the answer to every `createProcess` request that carried it in this test, in order
+   * (`Submissions`): the fake's engine records them; the sandbox records them around its engine, faults answered
+   * before it, resets (`"reset"`) and requests still unanswered (`"pending"`) included.
+   */
+  readonly submissionsByPayload: Effect.Effect<ReadonlyMap<string, ReadonlyArray<string>>>
   /**
    * Requests that reached the provider's processes endpoints in this test, whatever the answer: the fake's
    * calls; the sandbox's answers by status (refusals before the engine and connections reset on purpose
@@ -100,6 +107,7 @@ const fakeProbe: Layer.Layer<ContractProbe, never, FakeProvider.FakeProvider> = 
     enqueue: fake.enqueue,
     calls: fake.calls,
     processesByPayload: fake.processesByPayload,
+    submissionsByPayload: fake.submissionsByPayload,
     requestsReceived: Effect.map(fake.calls, (calls) => calls.length),
     requestsByStatus: Effect.map(fake.calls, (calls) => {
       const byStatus: Record<string, number> = {}
@@ -121,7 +129,7 @@ const sandboxProbe = (reset: boolean): Layer.Layer<ContractProbe, never, Sandbox
         yield* sandbox.engine.reset
         sandbox.faults.clear()
       }
-      const baseline = (yield* sandbox.stats).requestsByStatus
+      const { requestsByStatus: baseline, submissionsByPayload: submittedBefore } = yield* sandbox.stats
       const requestsByStatus = Effect.map(sandbox.stats, (stats) => {
         const since: Record<string, number> = {}
         for (const [status, count] of Object.entries(stats.requestsByStatus)) {
@@ -130,10 +138,20 @@ const sandboxProbe = (reset: boolean): Layer.Layer<ContractProbe, never, Sandbox
         }
         return since
       })
+      // The sandbox's record only grows (a late answer fills its own place): this test's answers follow the earlier.
+      const submissionsByPayload = Effect.map(sandbox.stats, (stats) => {
+        const since = new Map<string, ReadonlyArray<string>>()
+        for (const [print, answers] of Object.entries(stats.submissionsByPayload)) {
+          const these = answers.slice(submittedBefore[print]?.length ?? 0)
+          if (these.length > 0) since.set(print, these)
+        }
+        return since
+      })
       return {
         enqueue: sandbox.engine.enqueue,
         calls: sandbox.engine.calls,
         processesByPayload: sandbox.engine.processesByPayload,
+        submissionsByPayload,
         requestsReceived: Effect.map(requestsByStatus, total),
         requestsByStatus
       } satisfies Probe
@@ -232,6 +250,12 @@ export const calls = Effect.flatMap(ContractProbe, (probe) => probe.calls)
 export const createCalls = Effect.map(calls, (all) => all.filter((call) => call.operation === "createProcess"))
 
 export const processesByPayload = Effect.flatMap(ContractProbe, (probe) => probe.processesByPayload)
+
+export const submissionsByPayload = Effect.flatMap(ContractProbe, (probe) => probe.submissionsByPayload)
+
+/** The answers to this test's submissions of one payload (none: an empty list). */
+export const submissionsOf = (payload: string) =>
+  Effect.map(submissionsByPayload, (byPayload) => byPayload.get(Fixtures.fingerprint(payload)) ?? [])
 
 export const requestsReceived = Effect.flatMap(ContractProbe, (probe) => probe.requestsReceived)
 

@@ -23,7 +23,13 @@ export declare namespace FakeProvider {
     readonly calls: Effect.Effect<ReadonlyArray<ScenarioEngine.RecordedCall>>
     /** Processes created per payload fingerprint: more than one means a capture was billed twice. */
     readonly processesByPayload: Effect.Effect<ReadonlyMap<string, number>>
-    /** Forgets calls, processes, used payloads and queued outcomes. */
+    /**
+     * The answer to every `createProcess` request per payload fingerprint, in order, whatever the answer (`"200"`,
+     * `"503"`, `"400"`, …): `Submissions.countMayHaveBeenProcessed` of a capture's answers above 1 means it was
+     * submitted twice.
+     */
+    readonly submissionsByPayload: Effect.Effect<ReadonlyMap<string, ReadonlyArray<string>>>
+    /** Forgets calls, processes, submissions, used payloads and queued outcomes. */
     readonly reset: Effect.Effect<void>
   }
 }
@@ -84,6 +90,7 @@ export const make = (options: Options = {}) =>
       enqueue: engine.enqueue,
       calls: engine.calls,
       processesByPayload: engine.processesByPayload,
+      submissionsByPayload: engine.submissionsByPayload,
       reset: engine.reset
     }
     return { provider, control }

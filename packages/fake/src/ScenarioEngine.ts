@@ -3,7 +3,8 @@
  * would receive (the subject and the raw `imageBase64`), applies Unico's payload rules (SDK payload expiry
  * and single use; plain image format, size and resolution), then picks the outcome: a scripted one if
  * queued, else the subject's magic CPF, else the payload's `scenario` claim, else live. It stores created
- * processes and records every call (never the payload: a fingerprint).
+ * processes and records every call (never the payload: a fingerprint) and the answer to every submission of each
+ * payload (`Submissions`).
  *
  * `FakeProvider` runs it in memory; `@liveness/sandbox` serves it over HTTP. Time comes from `Clock`, so
  * `TestClock` drives expiry and delays.
@@ -20,6 +21,7 @@ import { fingerprint, readSdkClaims, SDK_PAYLOAD_LIFETIME_MILLIS, type SdkPayloa
 import * as ImageInfo from "./ImageInfo.js"
 import * as MagicValues from "./MagicValues.js"
 import { type Answer, type Name, type Outcome, outcomeOf } from "./Scenario.js"
+import * as Submissions from "./Submissions.js"
 
 export interface EngineRequest {
   readonly subject?: {
@@ -35,6 +37,8 @@ export interface EngineRequest {
    * has validated. Without it (the sandbox) the engine classifies the payload itself.
    */
   readonly kind?: SelfiePayload.PayloadKind | undefined
+  /** The payload's `Fixtures.fingerprint` when the caller has computed it already (the sandbox records it too). */
+  readonly fingerprint?: string | undefined
 }
 
 /** A process as the provider stores and returns it. */
@@ -76,7 +80,13 @@ export interface ScenarioEngine {
   readonly calls: Effect.Effect<ReadonlyArray<RecordedCall>>
   /** Processes created per payload fingerprint: more than 1 means a capture was billed twice. */
   readonly processesByPayload: Effect.Effect<ReadonlyMap<string, number>>
-  /** Forgets calls, processes, used payloads and the script. */
+  /**
+   * The answer to every `createProcess` this engine received, per payload fingerprint, in order (see
+   * `Submissions`): `"200"` for a process, else the error's status. Behind the sandbox, read the sandbox's
+   * `stats.submissionsByPayload` instead: it also counts what faults and refusals answered before the engine.
+   */
+  readonly submissionsByPayload: Effect.Effect<ReadonlyMap<string, ReadonlyArray<string>>>
+  /** Forgets calls, processes, submissions, used payloads and the script. */
   readonly reset: Effect.Effect<void>
 }
 
@@ -152,6 +162,7 @@ export const make = (options: EngineOptions = {}): Effect.Effect<ScenarioEngine>
     const used = new Set<string>()
     const attemptsByPayload = new Map<string, number>()
     const processesByPayload = new Map<string, number>()
+    const submissions = Submissions.make()
 
     const scenarioFor = (request: EngineRequest, received: Received, attempt: number): Outcome => {
       const byCpf = request.subject === undefined ? undefined : MagicValues.byCpf.get(request.subject.code)
@@ -168,7 +179,7 @@ export const make = (options: EngineOptions = {}): Effect.Effect<ScenarioEngine>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
         const received = receive(request.imageBase64, request.kind)
-        const print = fingerprint(request.imageBase64)
+        const print = request.fingerprint ?? fingerprint(request.imageBase64)
         const attempt = (attemptsByPayload.get(print) ?? 0) + 1
         attemptsByPayload.set(print, attempt)
         const scripted = script.shift()
@@ -193,6 +204,7 @@ export const make = (options: EngineOptions = {}): Effect.Effect<ScenarioEngine>
         } else {
           answer = outcome.answer
         }
+        submissions.record(print, Submissions.ofStatus(answer._tag === "Process" ? 200 : answer.status))
         calls.push({
           operation: "createProcess",
           at: now,
@@ -233,6 +245,7 @@ export const make = (options: EngineOptions = {}): Effect.Effect<ScenarioEngine>
       enqueue: (...outcomes) => Effect.sync(() => void script.push(...outcomes)),
       calls: Effect.sync(() => calls.slice()),
       processesByPayload: Effect.sync(() => new Map(processesByPayload)),
+      submissionsByPayload: Effect.sync(submissions.byPayload),
       reset: Effect.sync(() => {
         script = []
         calls = []
@@ -240,6 +253,7 @@ export const make = (options: EngineOptions = {}): Effect.Effect<ScenarioEngine>
         used.clear()
         attemptsByPayload.clear()
         processesByPayload.clear()
+        submissions.clear()
       })
     }
     return engine

@@ -1,8 +1,8 @@
 /**
  * A Unico-compatible HTTP server on loopback, built on the fake's scenario engine: the token endpoint,
  * `POST /processes/v1` and `GET /processes/v1/{id}` with Unico's checks, codes and body shapes, a per-tenant
- * rate limit, fault injection, and statistics (token mints, answers by status, processes per payload: how we
- * prove a capture is never billed twice).
+ * rate limit, fault injection, and statistics (token mints, answers by status, processes per payload and the
+ * answers to every submission of each payload: how we prove a capture is never billed, nor submitted, twice).
  *
  * `Sandbox.start` (scoped) gives working credentials at once; `Sandbox.layer` is the embedded default: it
  * starts a sandbox and provides `LivenessProvider` through the real HTTP adapter pointed at it.
@@ -14,7 +14,7 @@
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type { LivenessProvider } from "@liveness/core"
-import { ScenarioEngine } from "@liveness/fake"
+import { Fixtures, ScenarioEngine, Submissions } from "@liveness/fake"
 import { UnicoHttp, type UnicoOptions } from "@liveness/unico-http"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
@@ -68,6 +68,15 @@ export interface Stats {
   readonly processesByPayload: Readonly<Record<string, number>>
   /** Processes created in all. */
   readonly processes: number
+  /**
+   * Per payload fingerprint, the answer to every `POST /processes/v1` that carried it, in arrival order, whatever
+   * the answer: faults before or after processing, the quota's 429, refused tokens and body errors included
+   * (`"200"`, `"400"`, `"429"`, `"503"`, …, `"reset"`, or `"pending"` while unanswered). A body that is not JSON or
+   * has no `imageBase64` counts under no payload. Read with `Submissions.countMayHaveBeenProcessed`.
+   */
+  readonly submissionsByPayload: Readonly<Record<string, ReadonlyArray<string>>>
+  /** Requests counted in `submissionsByPayload`, in all. */
+  readonly submissions: number
 }
 
 /** A running sandbox: its URLs, the service account's credentials (no public key), and its controls. */
@@ -144,14 +153,30 @@ export const start = (options: Options = {}): Effect.Effect<Sandbox, never, Scop
     const count = (table: Record<string, number>, key: string | number) => {
       table[key] = (table[key] ?? 0) + 1
     }
+    // Recorded here, not by the engine (whose own record is not read): faults and refusals answered before the
+    // engine count too, and a fault after it (a reset) replaces what the engine answered.
+    const submissions = Submissions.make()
+    /** The submission of a create request that carried a payload, until its answer settles it. */
+    const submissionOf = new WeakMap<ServerResponse, (answer: string) => void>()
+    const settle = (res: ServerResponse, answer: string) => {
+      submissionOf.get(res)?.(answer)
+      submissionOf.delete(res)
+    }
+
+    /** Counts the answer a processes request is about to get: by status, and as its payload's submission. */
+    const answered = (res: ServerResponse, status: number) => {
+      count(requestsByStatus, status)
+      settle(res, Submissions.ofStatus(status))
+    }
 
     const answer = (res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>) => {
-      count(requestsByStatus, status)
+      answered(res, status)
       send(res, status, body, headers)
     }
 
     const reset = (res: ServerResponse) => {
       count(requestsByStatus, "reset")
+      settle(res, Submissions.RESET)
       res.socket?.resetAndDestroy()
     }
 
@@ -246,13 +271,13 @@ export const start = (options: Options = {}): Effect.Effect<Sandbox, never, Scop
         case "reset-after":
           return reset(res)
         case "malformed-json": {
-          count(requestsByStatus, 200)
+          answered(res, 200)
           const text = JSON.stringify(result.process, null, 4)
           res.writeHead(200, { "content-type": JSON_TYPE })
           return res.end(text.slice(0, Math.floor(text.length / 2)))
         }
         case "slow-body": {
-          count(requestsByStatus, 200)
+          answered(res, 200)
           const text = JSON.stringify(result.process, null, 4)
           res.writeHead(200, { "content-type": JSON_TYPE, "content-length": Buffer.byteLength(text) })
           res.write(text.slice(0, 10))
@@ -265,13 +290,17 @@ export const start = (options: Options = {}): Effect.Effect<Sandbox, never, Scop
     }
 
     const handleCreate = async (req: IncomingMessage, res: ServerResponse) => {
-      const raw = await readBody(req, bodyLimit)
+      const body = ProcessRequest.parse(await readBody(req, bodyLimit))
+      const payload = ProcessRequest.payloadOf(body)
+      const print = payload === undefined ? undefined : Fixtures.fingerprint(payload)
+      // A submission from the moment the body is read, whatever answers it: it keeps its place in arrival order.
+      if (print !== undefined) submissionOf.set(res, submissions.arrive(print))
       if (!authorise(req, res)) return
       const fault = faults.next()
       if (!(await before(fault, res))) return
-      const validated = ProcessRequest.validate(raw, requireSubject)
+      const validated = ProcessRequest.validate(body, requireSubject)
       if (validated._tag === "Invalid") return answer(res, 400, unicoError(validated.code, validated.description))
-      const result = await run(engine.createProcess(validated.request))
+      const result = await run(engine.createProcess({ ...validated.request, fingerprint: print }))
       await reply(fault, res, result)
     }
 
@@ -331,6 +360,7 @@ export const start = (options: Options = {}): Effect.Effect<Sandbox, never, Scop
         if (error instanceof BodyTooLarge) {
           return send(res, 413, unicoError(undefined, "Request body too large"), { connection: "close" })
         }
+        settle(res, Submissions.ofStatus(500))
         send(res, 500, unicoError("510", "Falha interna!"))
       })
     })
@@ -340,7 +370,9 @@ export const start = (options: Options = {}): Effect.Effect<Sandbox, never, Scop
       tokenRequestsByStatus: { ...tokenRequestsByStatus },
       requestsByStatus: { ...requestsByStatus },
       processesByPayload: Object.fromEntries(byPayload),
-      processes: [...byPayload.values()].reduce((sum, n) => sum + n, 0)
+      processes: [...byPayload.values()].reduce((sum, n) => sum + n, 0),
+      submissionsByPayload: Object.fromEntries(submissions.byPayload()),
+      submissions: submissions.total()
     }))
 
     const { publicKey: _publicKey, ...account } = credentials
