@@ -24,7 +24,7 @@ const finish = (t: Batch.Tally, count: number) => {
     Batch.record(t, {
       _tag: "Verdict",
       file: `/captures/${t.done}.jwt`,
-      result: { process: { id: PROCESS_ID, status: 3, liveness: 1 }, verdict: "live", attempts: 1 }
+      result: { process: { id: PROCESS_ID, status: 3, liveness: 1 }, verdict: "live", attempts: 1, replayed: false }
     })
   }
 }

@@ -49,14 +49,17 @@ const errors: Record<string, LivenessError> = {
   UnexpectedResponse: new UnexpectedResponse({ status: 200, detail: "the process in the answer could not be read" })
 }
 
+const scriptedCheck = (input: unknown) => {
+  const key = (input as { imageBase64?: string }).imageBase64 ?? ""
+  if (key === "defect") return Effect.die(new Error("a bug"))
+  const error = errors[key]
+  return error === undefined ? Effect.die(new Error(`no scripted error ${key}`)) : Effect.fail(error)
+}
+
 const scripted = Layer.merge(
   Layer.succeed(Liveness.Liveness, {
-    check: (input) => {
-      const key = (input as { imageBase64?: string }).imageBase64 ?? ""
-      if (key === "defect") return Effect.die(new Error("a bug"))
-      const error = errors[key]
-      return error === undefined ? Effect.die(new Error(`no scripted error ${key}`)) : Effect.fail(error)
-    },
+    check: scriptedCheck,
+    submit: (input) => Effect.map(Effect.either(scriptedCheck(input)), (outcome) => ({ outcome, replayed: false })),
     getProcess: (id) => Effect.fail(new ProcessNotFound({ processId: id, gone: true }))
   }),
   Layer.succeed(LivenessRuntime.ProviderInfo, {

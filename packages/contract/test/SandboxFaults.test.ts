@@ -280,7 +280,7 @@ describe("sandbox faults through the real workflow (HTTP adapter)", () => {
           Layer.provide(CheckPolicy.layer(testPolicy)),
           Layer.provide(NodeHttpClient.layerUndici)
         )
-        yield* Effect.forEach(Array.from({ length: 3 }, () => sdkInput()), Liveness.check).pipe(Effect.provide(layer))
+        yield* Effect.forEach(Array.from({ length: 3 }, () => sdkInput()), (input) => Liveness.check(input)).pipe(Effect.provide(layer))
         expect(mintsAtPermit).toEqual([1, 1, 1])
       }))
 
@@ -288,7 +288,7 @@ describe("sandbox faults through the real workflow (HTTP adapter)", () => {
     // a permit the limiter gives is a request the sandbox's bucket accepts.
     it.scoped("with the workflow's limiter at the same 2 per second: 6 sequential checks, no 429", () =>
       Effect.gen(function*() {
-        const checks = Effect.forEach(Array.from({ length: 6 }, () => sdkInput()), Liveness.check)
+        const checks = Effect.forEach(Array.from({ length: 6 }, () => sdkInput()), (input) => Liveness.check(input))
         const results = yield* driveClock(yield* Effect.fork(checks))
         expect(results.map((result) => result.attempts)).toEqual([1, 1, 1, 1, 1, 1])
         expect((yield* stats).requestsByStatus).toEqual({ "200": 6 })

@@ -20,6 +20,18 @@ export interface RateLimit {
   readonly interval: Duration.Duration
 }
 
+/** How long and how many outcomes the capture ledger keeps (see CaptureLedger). */
+export interface LedgerOptions {
+  /**
+   * How long an outcome is kept after its check ended. The default, 15 minutes, covers an SDK payload's whole life
+   * (10 minutes from the capture) plus the deadline of a check sent at its end, with room for the capturing device's
+   * clock to run behind ours: within it, a repeated capture gets its outcome instead of a second submission.
+   */
+  readonly retention: Duration.Duration
+  /** Outcomes kept at most by the in-memory ledger; the oldest go first (about 0.5 KB each: see the README). */
+  readonly maxEntries: number
+}
+
 export interface Policy {
   /**
    * When to retry, as your own Effect `Schedule` (it receives the failure). Unset: exponential from `baseDelay`,
@@ -53,6 +65,8 @@ export interface Policy {
    * Unico sees the same capture twice, which is what replay fraud looks like to it.
    */
   readonly replayAmbiguous: boolean
+  /** The capture ledger's retention and bound. */
+  readonly ledger: LedgerOptions
 }
 
 export const defaults: Policy = {
@@ -62,7 +76,8 @@ export const defaults: Policy = {
   jitter: true,
   deadline: Duration.seconds(30),
   rateLimit: { limit: 10, interval: Duration.seconds(1) },
-  replayAmbiguous: false
+  replayAmbiguous: false,
+  ledger: { retention: Duration.minutes(15), maxEntries: 100_000 }
 }
 
 export class CheckPolicy extends Context.Reference<CheckPolicy>()("@liveness/core/CheckPolicy", {
@@ -86,7 +101,8 @@ const nonNegativeInt = (name: string) =>
 /**
  * The policy from the environment: `LIVENESS_MAX_ATTEMPTS`, `LIVENESS_BASE_DELAY_MS`, `LIVENESS_MAX_DELAY_MS`,
  * `LIVENESS_DEADLINE_MS`, `LIVENESS_RATE_LIMIT` (requests per second, 0 for none), `LIVENESS_REPLAY_AMBIGUOUS`
- * (`true` to replay SDK payloads after an ambiguous failure; see `Policy.replayAmbiguous`). Unset values keep
+ * (`true` to replay SDK payloads after an ambiguous failure; see `Policy.replayAmbiguous`),
+ * `LIVENESS_LEDGER_RETENTION_MS` and `LIVENESS_LEDGER_MAX_ENTRIES` (the capture ledger's bounds). Unset values keep
  * the defaults.
  */
 export const layerConfig: Layer.Layer<CheckPolicy, ConfigError.ConfigError> = Layer.effect(
@@ -98,7 +114,9 @@ export const layerConfig: Layer.Layer<CheckPolicy, ConfigError.ConfigError> = La
       maxDelay: Config.option(positiveInt("LIVENESS_MAX_DELAY_MS")),
       deadline: Config.option(positiveInt("LIVENESS_DEADLINE_MS")),
       rateLimit: Config.option(nonNegativeInt("LIVENESS_RATE_LIMIT")),
-      replayAmbiguous: Config.option(Config.boolean("LIVENESS_REPLAY_AMBIGUOUS"))
+      replayAmbiguous: Config.option(Config.boolean("LIVENESS_REPLAY_AMBIGUOUS")),
+      ledgerRetention: Config.option(positiveInt("LIVENESS_LEDGER_RETENTION_MS")),
+      ledgerMaxEntries: Config.option(positiveInt("LIVENESS_LEDGER_MAX_ENTRIES"))
     })
     const policy: { -readonly [K in keyof Policy]: Policy[K] } = { ...defaults }
     if (values.maxAttempts._tag === "Some") policy.maxAttempts = values.maxAttempts.value
@@ -111,6 +129,12 @@ export const layerConfig: Layer.Layer<CheckPolicy, ConfigError.ConfigError> = La
         : { limit: values.rateLimit.value, interval: Duration.seconds(1) }
     }
     if (values.replayAmbiguous._tag === "Some") policy.replayAmbiguous = values.replayAmbiguous.value
+    policy.ledger = {
+      retention: values.ledgerRetention._tag === "Some"
+        ? Duration.millis(values.ledgerRetention.value)
+        : defaults.ledger.retention,
+      maxEntries: values.ledgerMaxEntries._tag === "Some" ? values.ledgerMaxEntries.value : defaults.ledger.maxEntries
+    }
     return policy
   })
 )

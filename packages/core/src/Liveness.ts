@@ -15,14 +15,20 @@ import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as LogLevel from "effect/LogLevel"
 import * as Metric from "effect/Metric"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import * as CaptureKey from "./CaptureKey.js"
+import { CaptureLedger } from "./CaptureLedger.js"
+import * as CaptureLedgerMemory from "./CaptureLedgerMemory.js"
 import * as CheckInput from "./CheckInput.js"
 import { CheckPolicy } from "./CheckPolicy.js"
 import * as Deadline from "./Deadline.js"
+import * as ExactlyOnce from "./ExactlyOnce.js"
 import * as log from "./internal/log.js"
 import { DeadlineExceeded, InvalidRequest, type LivenessError, OutcomeUnknown } from "./LivenessError.js"
 import * as LivenessMetrics from "./LivenessMetrics.js"
@@ -39,12 +45,36 @@ export interface CheckResult {
   readonly verdict: Verdict.Verdict
   /** Provider requests made for this check (1 when the first attempt answered). */
   readonly attempts: number
+  /**
+   * True when this is the outcome of an earlier check of the same capture, given again by the capture ledger without
+   * a provider request (`attempts` is then the earlier check's).
+   */
+  readonly replayed: boolean
+}
+
+export interface CheckOptions {
+  /**
+   * Who asks (e.g. the gateway's caller key id, never a secret): the outcome of a capture is given again only to the
+   * same caller with the same request; another gets the rejection of a reused capture. Default: one caller.
+   */
+  readonly caller?: string | undefined
+}
+
+/** What a check request got: its outcome and whether it is a replay (so a replayed error can be told apart too). */
+export interface Submission {
+  readonly outcome: Either.Either<CheckResult, LivenessError>
+  readonly replayed: boolean
 }
 
 export declare namespace Liveness {
   export interface Service {
-    /** Runs one liveness check. `input` is Unico's request body (or an already validated CheckInput). */
-    readonly check: (input: unknown) => Effect.Effect<CheckResult, LivenessError>
+    /**
+     * Runs one liveness check. `input` is Unico's request body (or an already validated CheckInput). A capture is
+     * sent at most once: a repeated check of it gets its outcome from the capture ledger (see ExactlyOnce).
+     */
+    readonly check: (input: unknown, options?: CheckOptions) => Effect.Effect<CheckResult, LivenessError>
+    /** `check`, with its outcome as a value and whether it is a replay (the gateway's `Idempotent-Replayed`). */
+    readonly submit: (input: unknown, options?: CheckOptions) => Effect.Effect<Submission>
     /** Reads a process back (`GET /processes/v1/{id}`). */
     readonly getProcess: (id: string) => Effect.Effect<CheckResult, LivenessError>
   }
@@ -54,18 +84,26 @@ export class Liveness extends Context.Tag("@liveness/core/Liveness")<Liveness, L
 
 type Operation = "createProcess" | "getProcess"
 
+/** How long past the deadline a claim is kept for its check before the ledger takes the check for dead. */
+const LEASE_MARGIN = Duration.seconds(10)
+
 /**
  * Builds the workflow from a provider, a rate limiter and the policy in context.
  */
 export const make: Effect.Effect<
   Liveness.Service,
   never,
-  LivenessProvider | TenantRateLimiter.TenantRateLimiter
+  LivenessProvider | TenantRateLimiter.TenantRateLimiter | CaptureLedger | Scope.Scope
 > = Effect.gen(function*() {
   const provider = yield* LivenessProvider
   const limiter = yield* TenantRateLimiter.TenantRateLimiter
+  const ledger = yield* CaptureLedger
   const policy = yield* CheckPolicy
+  const scope = yield* Effect.scope
   const deadlineMillis = Duration.toMillis(policy.deadline)
+  const providerScope = provider.scope ?? "provider"
+  // A claim outlives its check only when the check's process died: the deadline bounds every live check.
+  const lease = Duration.sum(policy.deadline, LEASE_MARGIN)
 
   const prepare = provider.prepare ?? Effect.void
 
@@ -155,10 +193,14 @@ export const make: Effect.Effect<
   }
 
   /** The retry loop under the one deadline, then the verdict, with metrics, logs and span attributes. */
-  const run = (operation: Operation, request: Effect.Effect<LivenessProcess, LivenessError>, replaySafe: boolean) =>
+  const run = (
+    operation: Operation,
+    request: Effect.Effect<LivenessProcess, LivenessError>,
+    replaySafe: boolean,
+    attempts: RetrySchedule.Attempts = { count: 0, tokenRefusals: 0 }
+  ) =>
     Effect.gen(function*() {
       const startedAt = yield* Clock.currentTimeMillis
-      const attempts: RetrySchedule.Attempts = { count: 0, tokenRefusals: 0 }
       const [process, made] = yield* withRetries(operation, request, replaySafe, startedAt, attempts).pipe(
         Deadline.timeoutFail({
           duration: policy.deadline,
@@ -172,7 +214,7 @@ export const make: Effect.Effect<
           Effect.annotateLogs({ processId: process.id })
         )
       }
-      return { process, verdict, attempts: made } satisfies CheckResult
+      return { process, verdict, attempts: made } satisfies ExactlyOnce.Answer
     }).pipe(
       Effect.tap((result) =>
         Effect.all([
@@ -211,10 +253,10 @@ export const make: Effect.Effect<
       Metric.trackDuration(LivenessMetrics.tagged(LivenessMetrics.checkLatency, "operation", operation))
     )
 
-  const check = (input: unknown) =>
+  const submit = (input: unknown, options: CheckOptions = {}): Effect.Effect<Submission> =>
     Effect.gen(function*() {
       // Only local validation failures count on operation "check"; the provider's are counted by run.
-      const valid = yield* CheckInput.validate(input).pipe(
+      const validated = yield* CheckInput.validate(input).pipe(
         Effect.tapError((error) =>
           Effect.all([
             Effect.annotateCurrentSpan({ "liveness.error": error._tag }),
@@ -222,13 +264,30 @@ export const make: Effect.Effect<
               LivenessMetrics.tagged(LivenessMetrics.errorsByTag, "error", error._tag, "operation", "check")
             )
           ], { discard: true })
-        )
+        ),
+        Effect.either
       )
+      if (Either.isLeft(validated)) return { outcome: Either.left(validated.left), replayed: false }
+      const valid = validated.right
       // Validation has just classified the payload: its kind follows without another pass over it.
       const kind = SelfiePayload.kindOfAccepted(Redacted.value(valid.imageBase64))
       yield* Effect.annotateCurrentSpan({ "liveness.payload_kind": kind._tag })
-      return yield* run("createProcess", provider.createProcess(valid), SelfiePayload.isReplaySafe(kind))
+      const key = CaptureKey.captureKey(providerScope, valid)
+      const digest = CaptureKey.requestDigest(options.caller ?? "", valid)
+      const attempts: RetrySchedule.Attempts = { count: 0, tokenRefusals: 0 }
+      const submitted = yield* ExactlyOnce.run(
+        { ledger, key, digest, lease, scope, sent: () => attempts.count > 0 },
+        run("createProcess", provider.createProcess(valid), SelfiePayload.isReplaySafe(kind), attempts)
+      )
+      yield* Effect.annotateCurrentSpan({ "liveness.replayed": submitted.replayed })
+      return {
+        outcome: Either.map(submitted.outcome, (answer) => ({ ...answer, replayed: submitted.replayed })),
+        replayed: submitted.replayed
+      }
     }).pipe(Effect.withSpan("Liveness.check", { captureStackTrace: false }))
+
+  const check = (input: unknown, options?: CheckOptions) =>
+    Effect.flatMap(submit(input, options), (submission) => submission.outcome)
 
   const decodeId = Schema.decodeUnknown(Schema.UUID.pipe(Schema.compose(ProcessId)))
 
@@ -239,27 +298,38 @@ export const make: Effect.Effect<
       ),
       // Reads are idempotent: every transient failure may be retried.
       Effect.flatMap((processId) => run("getProcess", provider.getProcess(processId), true)),
+      Effect.map((answer): CheckResult => ({ ...answer, replayed: false })),
       Effect.withSpan("Liveness.getProcess", { captureStackTrace: false })
     )
 
-  return { check, getProcess }
+  return { check, submit, getProcess }
 })
 
-/** The workflow with an in-process tenant limiter configured by CheckPolicy. Requires a provider. */
-export const layer: Layer.Layer<Liveness, never, LivenessProvider> = Layer.effect(Liveness, make).pipe(
-  Layer.provide(TenantRateLimiter.layer)
+/**
+ * The workflow with the tenant limiter and the capture ledger of your choice (e.g. both shared between replicas
+ * through Redis: `@liveness/redis`). Checks in flight when the layer is released are interrupted.
+ */
+export const layerWith: Layer.Layer<
+  Liveness,
+  never,
+  LivenessProvider | TenantRateLimiter.TenantRateLimiter | CaptureLedger
+> = Layer.scoped(Liveness, make)
+
+/** The workflow with an in-process tenant limiter and capture ledger, configured by CheckPolicy. Requires a provider. */
+export const layer: Layer.Layer<Liveness, never, LivenessProvider> = layerWith.pipe(
+  Layer.provide(Layer.merge(TenantRateLimiter.layer, CaptureLedgerMemory.layer))
 )
 
-/** The workflow with a TenantRateLimiter of your own (e.g. one shared between replicas). */
+/** The workflow with a TenantRateLimiter of your own (e.g. one shared between replicas) and the in-memory ledger. */
 export const layerWithoutRateLimiter: Layer.Layer<
   Liveness,
   never,
   LivenessProvider | TenantRateLimiter.TenantRateLimiter
-> = Layer.effect(Liveness, make)
+> = layerWith.pipe(Layer.provide(CaptureLedgerMemory.layer))
 
 /** Runs one liveness check with the Liveness service in context. */
-export const check = (input: unknown): Effect.Effect<CheckResult, LivenessError, Liveness> =>
-  Effect.flatMap(Liveness, (liveness) => liveness.check(input))
+export const check = (input: unknown, options?: CheckOptions): Effect.Effect<CheckResult, LivenessError, Liveness> =>
+  Effect.flatMap(Liveness, (liveness) => liveness.check(input, options))
 
 /** Reads a process back with the Liveness service in context. */
 export const getProcess = (id: string): Effect.Effect<CheckResult, LivenessError, Liveness> =>

@@ -89,3 +89,13 @@ export const tagged = <M extends Metric.Metric<any, any, any>>(metric: M, ...pai
   }
   return found
 }
+
+/**
+ * Checks of a capture by what the capture ledger did, tagged `result`: `claimed` (sent to the provider), `replayed`
+ * (its outcome was known), `joined` (it waited for the check in flight), `refused` (another request holds it).
+ */
+export const ledgerRequests = Metric.counter("liveness_capture_ledger_total", {
+  description: "Liveness checks by what the capture ledger did: claimed (sent to the provider), replayed (outcome " +
+    "already known), joined (waited for the check in flight), refused (the capture belongs to another request)",
+  incremental: true
+})

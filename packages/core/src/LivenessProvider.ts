@@ -26,6 +26,11 @@ export declare namespace LivenessProvider {
      * would delay that request and bunch it with the next ones, drawing 429s at exactly the tenant's rate.
      */
     readonly prepare?: Effect.Effect<void, LivenessError>
+    /**
+     * The account captures are submitted to (environment and tenant; no secret), so the capture ledger tells a
+     * capture sent to one tenant from the same payload sent to another. Default: one account.
+     */
+    readonly scope?: string
   }
 }
 

@@ -3,10 +3,14 @@
  *
  * @since 0.1.0
  */
+export * as CaptureKey from "./CaptureKey.js"
+export * as CaptureLedger from "./CaptureLedger.js"
+export * as CaptureLedgerMemory from "./CaptureLedgerMemory.js"
 export * as CheckInput from "./CheckInput.js"
 export * as CheckPolicy from "./CheckPolicy.js"
 export * as Cpf from "./Cpf.js"
 export * as Deadline from "./Deadline.js"
+export * as ExactlyOnce from "./ExactlyOnce.js"
 export * as Liveness from "./Liveness.js"
 export * from "./LivenessError.js"
 export * as LivenessMetrics from "./LivenessMetrics.js"

@@ -23,8 +23,15 @@ import * as Ref from "effect/Ref"
 
 const b64url = (text: string) => Buffer.from(text, "utf8").toString("base64url")
 
-/** A compact JWS as the capture SDK hands it over (three base64url parts). */
-export const sdkPayload = (claims: Record<string, unknown> = { sub: "capture-1", iat: 1_700_000_000 }): string =>
+let captures = 0
+
+/**
+ * A compact JWS as the capture SDK hands it over (three base64url parts). Each call without claims is a new capture
+ * (its own `jti`): the capture ledger gives a repeated capture its first outcome instead of sending it again.
+ */
+export const sdkPayload = (
+  claims: Record<string, unknown> = { sub: "capture-1", iat: 1_700_000_000, jti: `capture-${++captures}` }
+): string =>
   `${b64url(JSON.stringify({ alg: "RS256", typ: "JWT" }))}.${b64url(JSON.stringify(claims))}.${
     b64url("signature-bytes")
   }`

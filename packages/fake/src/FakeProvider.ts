@@ -84,7 +84,9 @@ export const make = (options: Options = {}) =>
           kind: SelfiePayload.kindOfAccepted(imageBase64)
         }).pipe(withTimeout, Effect.flatMap((answer) => toResult(answer)))
       },
-      getProcess: (id) => engine.getProcess(id).pipe(withTimeout, Effect.flatMap((answer) => toResult(answer, id)))
+      getProcess: (id) => engine.getProcess(id).pipe(withTimeout, Effect.flatMap((answer) => toResult(answer, id))),
+      // The capture ledger's scope: captures sent to the fake are not the same as those sent to Unico.
+      scope: "fake"
     }
     const control: FakeProvider.Service = {
       enqueue: engine.enqueue,

@@ -6,7 +6,15 @@
  * @since 0.1.0
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { CheckPolicy, Liveness, type LivenessError, type LivenessProvider } from "@liveness/core"
+import {
+  type CaptureLedger,
+  CaptureLedgerMemory,
+  CheckPolicy,
+  Liveness,
+  type LivenessError,
+  type LivenessProvider,
+  TenantRateLimiter
+} from "@liveness/core"
 import { FakeProvider } from "@liveness/fake"
 import { type RedisConfigError, RedisCoordination } from "@liveness/redis"
 import { Sandbox } from "@liveness/sandbox"
@@ -86,21 +94,28 @@ export const providerLayer = (
 export type Error = ConfigError.ConfigError | ProviderConfigError | UnicoConfigError | RedisConfigError
 
 /**
- * The workflow over the configured provider. With `LIVENESS_REDIS_URL`, the tenant's quota and the access
- * token are shared with the other replicas through Redis (see @liveness/redis); without it, both are local.
+ * The workflow over the configured provider, and its capture ledger (the gateway binds idempotency keys in it). With
+ * `LIVENESS_REDIS_URL`, the tenant's quota and the access token are shared with the other replicas through Redis
+ * (see @liveness/redis); without it, both are local.
  */
-export const layer: Layer.Layer<Liveness.Liveness | ProviderInfo, Error> = Layer.unwrapEffect(
+export const layer: Layer.Layer<
+  Liveness.Liveness | ProviderInfo | CaptureLedger.CaptureLedger,
+  Error
+> = Layer.unwrapEffect(
   Effect.gen(function*() {
     const selection = yield* ProviderSelection.select
     const redis = yield* RedisCoordination.fromConfig
     if (Option.isNone(redis)) {
-      return Liveness.layer.pipe(
+      return Liveness.layerWith.pipe(
         Layer.provideMerge(providerLayer(selection.kind)),
+        Layer.provideMerge(CaptureLedgerMemory.layer),
+        Layer.provide(TenantRateLimiter.layer),
         Layer.provide(CheckPolicy.layerConfig)
       )
     }
-    return Liveness.layerWithoutRateLimiter.pipe(
+    return Liveness.layerWith.pipe(
       Layer.provideMerge(providerLayer(selection.kind)),
+      Layer.provideMerge(CaptureLedgerMemory.layer),
       Layer.provideMerge(redis.value),
       Layer.provide(CheckPolicy.layerConfig)
     )

@@ -218,7 +218,9 @@ export const make = (settings: UnicoOptions.Resolved) =>
           Effect.withSpan("UnicoHttp.getProcess", { captureStackTrace: false })
         ),
       // The token, before the workflow takes a quota permit; `call` then finds it cached.
-      prepare: Effect.asVoid(tokens.get)
+      prepare: Effect.asVoid(tokens.get),
+      // The capture ledger's scope: one tenant's service account on one API (no secret).
+      scope: `unico ${settings.environment} ${settings.apiUrl} ${settings.issuer}`
     }
 
     const service: UnicoHttp.Service = {
