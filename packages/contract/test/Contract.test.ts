@@ -5,7 +5,15 @@
  * HTTP one cannot do otherwise), with a policy of short backoff so real waits stay small.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { type CheckPolicy, Cpf, Liveness, type LivenessError, type Verdict } from "@liveness/core"
+import {
+  CheckInput,
+  type CheckPolicy,
+  Cpf,
+  Liveness,
+  type LivenessError,
+  LivenessProvider,
+  type Verdict
+} from "@liveness/core"
 import { Fixtures, MagicValues, Scenario, Submissions } from "@liveness/fake"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -27,6 +35,13 @@ import {
 } from "./adapters.js"
 
 const adapters = contractAdapters()
+
+/** One submission straight to the adapter, past the workflow (and its capture ledger). */
+const submitDirect = (input: unknown) =>
+  Effect.flatMap(
+    CheckInput.validate(input),
+    (valid) => Effect.flatMap(LivenessProvider.LivenessProvider, (provider) => provider.createProcess(valid))
+  )
 
 /**
  * A short per-attempt timeout, set the same on both adapters (the HTTP adapter's `timeout`, the fake's), for the
@@ -475,12 +490,24 @@ describe.each(adapters)("contract over the $name adapter", (adapter) => {
   })
 
   block("single use of SDK payloads", () => {
-    it.live("the same payload twice: live, then PayloadRejected (reused, 10508), billed once", () =>
+    it.live("the same payload checked twice: live, then the same answer replayed; submitted and billed once", () =>
       Effect.gen(function*() {
         const input = { subject: subject(MagicValues.LIVE_CPF), imageBase64: Fixtures.sdkPayload() }
         const first = yield* Liveness.check(input)
-        const second = yield* Liveness.check(input).pipe(Effect.flip)
-        expect(first.verdict).toBe("live")
+        const second = yield* Liveness.check(input)
+        expect(first).toMatchObject({ verdict: "live", replayed: false })
+        expect(second).toMatchObject({ verdict: "live", replayed: true, attempts: first.attempts })
+        expect(second.process.id).toBe(first.process.id)
+        expect(yield* submissionsOf(input.imageBase64)).toEqual(["200"])
+        expect((yield* processesByPayload).get(Fixtures.fingerprint(input.imageBase64))).toBe(1)
+      }).pipe(Effect.provide(adapter.layer())))
+
+    it.live("the adapter itself: a payload submitted again is refused as reused (10508), billed once", () =>
+      Effect.gen(function*() {
+        // Past the workflow's ledger (e.g. after its retention): the provider is the last line.
+        const input = { subject: subject(MagicValues.LIVE_CPF), imageBase64: Fixtures.sdkPayload() }
+        expect((yield* submitDirect(input)).status).toBe(3)
+        const second = yield* submitDirect(input).pipe(Effect.flip)
         expect(summary(second)).toEqual({ _tag: "PayloadRejected", reason: "reused", providerCode: "10508" })
         expect((yield* createCalls).map((call) => answerOf(call.answer))).toEqual(["200", "400 10508"])
         expect((yield* processesByPayload).get(Fixtures.fingerprint(input.imageBase64))).toBe(1)
@@ -496,7 +523,7 @@ describe.each(adapters)("contract over the $name adapter", (adapter) => {
         expect((yield* processesByPayload).get(Fixtures.fingerprint(payload))).toBe(1)
         const failed = Fixtures.sdkPayload({ scenario: "processing-error" })
         expect((yield* Liveness.check({ imageBase64: failed })).verdict).toBe("retry-capture")
-        const again = yield* Liveness.check({ imageBase64: failed }).pipe(Effect.flip)
+        const again = yield* submitDirect({ imageBase64: failed }).pipe(Effect.flip)
         expect(summary(again)).toEqual({ _tag: "PayloadRejected", reason: "reused", providerCode: "10508" })
       }).pipe(Effect.provide(adapter.layer())))
   })

@@ -204,12 +204,11 @@ describe("sandbox faults through the real workflow (HTTP adapter)", () => {
         rates: { status502: 0.15, status500: 0.1, resetBefore: 0.1, malformedJson: 0.1 }
       }
       // Plain images are never sent again after these faults (each may have been processed, or failed for good):
-      // one request, one draw, per check. (Plain images are not single use: one serves every check.)
-      const input = imageInput()
+      // one request, one draw, per check. Each check is a new capture (the ledger would answer a repeated one).
       const sequence = Effect.forEach(
         Array.from({ length: 12 }),
         () =>
-          Liveness.check(input).pipe(
+          Liveness.check(imageInput()).pipe(
             Effect.either,
             Effect.map(Either.match({
               onLeft: (error) =>
@@ -280,7 +279,9 @@ describe("sandbox faults through the real workflow (HTTP adapter)", () => {
           Layer.provide(CheckPolicy.layer(testPolicy)),
           Layer.provide(NodeHttpClient.layerUndici)
         )
-        yield* Effect.forEach(Array.from({ length: 3 }, () => sdkInput()), (input) => Liveness.check(input)).pipe(Effect.provide(layer))
+        yield* Effect.forEach(Array.from({ length: 3 }, () => sdkInput()), (input) => Liveness.check(input)).pipe(
+          Effect.provide(layer)
+        )
         expect(mintsAtPermit).toEqual([1, 1, 1])
       }))
 

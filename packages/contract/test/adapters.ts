@@ -68,11 +68,11 @@ export interface LayerOptions {
 
 export interface Adapter {
   readonly name: AdapterName
-  /** The workflow over this adapter, under `policy` (over the test policy), with the probe. */
+  /** The workflow over this adapter, under `policy` (over the test policy), with the probe and the adapter itself. */
   readonly layer: (
     policy?: Partial<CheckPolicy.Policy>,
     options?: LayerOptions
-  ) => Layer.Layer<Liveness.Liveness | ContractProbe>
+  ) => Layer.Layer<Liveness.Liveness | ContractProbe | LivenessProvider.LivenessProvider>
 }
 
 /**
@@ -162,7 +162,7 @@ const sandboxProbe = (reset: boolean): Layer.Layer<ContractProbe, never, Sandbox
 export const fakeLayer = (
   policy: Partial<CheckPolicy.Policy> = {},
   options: FakeProvider.Options = {}
-): Layer.Layer<Liveness.Liveness | ContractProbe | FakeProvider.FakeProvider> =>
+): Layer.Layer<Liveness.Liveness | ContractProbe | FakeProvider.FakeProvider | LivenessProvider.LivenessProvider> =>
   workflowOver(Layer.provideMerge(fakeProbe, FakeProvider.layer(options)), policy)
 
 /**
@@ -175,7 +175,9 @@ export const httpLayer = (
   policy: Partial<CheckPolicy.Policy> = {},
   sandbox: Sandbox.Options = {},
   adapter: Partial<UnicoOptions.Options> = {}
-): Layer.Layer<Liveness.Liveness | ContractProbe | Sandbox.SandboxInstance | UnicoHttp.UnicoHttp> =>
+): Layer.Layer<
+  Liveness.Liveness | ContractProbe | Sandbox.SandboxInstance | UnicoHttp.UnicoHttp | LivenessProvider.LivenessProvider
+> =>
   workflowOver(
     Layer.provideMerge(sandboxProbe(false), providerOverSandbox(sandbox, adapter)).pipe(
       Layer.provide(NodeHttpClient.layerUndici)
@@ -219,8 +221,13 @@ export const sharedHttp = (
   const context = Layer.effectContext(Effect.map(shared.runtimeEffect, (runtime) => runtime.context))
   return (
     policy: Partial<CheckPolicy.Policy> = {}
-  ): Layer.Layer<Liveness.Liveness | ContractProbe | Sandbox.SandboxInstance | UnicoHttp.UnicoHttp> =>
-    workflowOver(Layer.provideMerge(sandboxProbe(true), context), policy)
+  ): Layer.Layer<
+    | Liveness.Liveness
+    | ContractProbe
+    | Sandbox.SandboxInstance
+    | UnicoHttp.UnicoHttp
+    | LivenessProvider.LivenessProvider
+  > => workflowOver(Layer.provideMerge(sandboxProbe(true), context), policy)
 }
 
 /**

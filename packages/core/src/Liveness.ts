@@ -145,7 +145,7 @@ export const make: Effect.Effect<
   ) => {
     let sawAmbiguous = false
     const once = Effect.suspend(() => {
-      const attemptNumber = attempts.count + 1
+      const attemptNumber = ++attempts.started
       const sent = Effect.suspend(() => {
         attempts.count = attemptNumber
         return request
@@ -157,7 +157,7 @@ export const make: Effect.Effect<
         // landed, and its answer is lost. The user did nothing wrong; the outcome is unknown.
         if (error._tag === "PayloadRejected" && error.reason === "reused" && sawAmbiguous) {
           return new OutcomeUnknown({
-            attempts: attempts.count,
+            attempts: attempts.started,
             detail: "an earlier attempt may have been processed and the provider refused the replay as reused"
           })
         }
@@ -166,7 +166,7 @@ export const make: Effect.Effect<
         // whatever the schedule says.
         if (retryClass === "ambiguous" && replaySafe && singleSubmission(operation)) {
           return new OutcomeUnknown({
-            attempts: attempts.count,
+            attempts: attempts.started,
             detail: "the request may have reached the provider, and an SDK payload is submitted only once"
           })
         }
@@ -180,7 +180,7 @@ export const make: Effect.Effect<
         Metric.increment(LivenessMetrics.tagged(LivenessMetrics.retries, "operation", operation, "reason", retryClass)),
         Effect.logDebug("retrying provider request").pipe(
           Effect.annotateLogs({
-            attempt: attempts.count,
+            attempt: attempts.started,
             error: error._tag,
             retryClass,
             delayMillis: Duration.toMillis(delay)
@@ -188,7 +188,7 @@ export const make: Effect.Effect<
         )
       )
     return Effect.retry(once, RetrySchedule.forCheck({ policy, replaySafe, startedAt, attempts, onRetry })).pipe(
-      Effect.map((a) => [a, attempts.count] as const)
+      Effect.map((a) => [a, attempts.started] as const)
     )
   }
 
@@ -197,7 +197,7 @@ export const make: Effect.Effect<
     operation: Operation,
     request: Effect.Effect<LivenessProcess, LivenessError>,
     replaySafe: boolean,
-    attempts: RetrySchedule.Attempts = { count: 0, tokenRefusals: 0 }
+    attempts: RetrySchedule.Attempts = { started: 0, count: 0, tokenRefusals: 0 }
   ) =>
     Effect.gen(function*() {
       const startedAt = yield* Clock.currentTimeMillis
@@ -274,7 +274,7 @@ export const make: Effect.Effect<
       yield* Effect.annotateCurrentSpan({ "liveness.payload_kind": kind._tag })
       const key = CaptureKey.captureKey(providerScope, valid)
       const digest = CaptureKey.requestDigest(options.caller ?? "", valid)
-      const attempts: RetrySchedule.Attempts = { count: 0, tokenRefusals: 0 }
+      const attempts: RetrySchedule.Attempts = { started: 0, count: 0, tokenRefusals: 0 }
       const submitted = yield* ExactlyOnce.run(
         { ledger, key, digest, lease, scope, sent: () => attempts.count > 0 },
         run("createProcess", provider.createProcess(valid), SelfiePayload.isReplaySafe(kind), attempts)

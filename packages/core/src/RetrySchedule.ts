@@ -40,7 +40,9 @@ export const exponential = (
 
 /** What the core knows about a check's attempts so far, read by the schedule (one per check). */
 export interface Attempts {
-  /** Attempts that reached the provider request (they hold a quota permit). */
+  /** Attempts started (the first included), whether or not they reached the provider request. */
+  started: number
+  /** The number of the last attempt that reached the provider request (it held a quota permit); 0 for none. */
   count: number
   /** Refused access tokens seen: the first is renewed and retried, a second is final. */
   tokenRefusals: number

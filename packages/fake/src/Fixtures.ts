@@ -84,12 +84,17 @@ export interface ImageOptions {
   readonly minBytes?: number
 }
 
-/** A valid JPEG (flat grey), base64-encoded, as a plain-image `imageBase64`. */
+/**
+ * A valid JPEG (flat grey), base64-encoded, as a plain-image `imageBase64`. Each call is a new capture (a comment
+ * segment holds a random id), as two photos of a person are: the capture ledger gives a repeated capture its first
+ * outcome instead of sending it again.
+ */
 export const image = (options: ImageOptions = {}): string =>
   Buffer.from(
     encodeGrey({
       width: options.width ?? 800,
       height: options.height ?? 600,
+      comment: `capture ${randomUUID()}`,
       ...(options.minBytes === undefined ? {} : { minBytes: options.minBytes })
     })
   ).toString("base64")

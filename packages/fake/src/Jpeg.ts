@@ -16,6 +16,8 @@ export interface JpegOptions {
   readonly height: number
   /** Pads the file with comment segments up to at least this many bytes (to exercise size limits). */
   readonly minBytes?: number
+  /** A comment segment (ASCII) written after the JFIF header: what makes two flat grey images two captures. */
+  readonly comment?: string
 }
 
 export const encodeGrey = (options: JpegOptions): Uint8Array => {
@@ -37,7 +39,19 @@ export const encodeGrey = (options: JpegOptions): Uint8Array => {
   const scan = new Uint8Array(Math.ceil(bits / 8))
   // Pad the last byte with 1 bits, as the standard requires.
   if (bits % 8 !== 0) scan[scan.length - 1] = 0xff >> (bits % 8)
-  const head = [0xff, 0xd8, ...jfif, ...quantisation, ...frame, ...oneSymbolTable(0), ...oneSymbolTable(1)]
+  const comment = options.comment === undefined
+    ? []
+    : segment(0xfe, Array.from(options.comment.slice(0, 65533), (char) => char.charCodeAt(0) & 0x7f))
+  const head = [
+    0xff,
+    0xd8,
+    ...jfif,
+    ...comment,
+    ...quantisation,
+    ...frame,
+    ...oneSymbolTable(0),
+    ...oneSymbolTable(1)
+  ]
   const padding: Array<number> = []
   const base = head.length + scanHeader.length + scan.length + 2
   let missing = (options.minBytes ?? 0) - base

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Liveness, SelfiePayload } from "@liveness/core"
+import { CheckInput, Liveness, LivenessProvider, SelfiePayload } from "@liveness/core"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as TestClock from "effect/TestClock"
@@ -92,14 +92,37 @@ describe("fake SDK payload rules, through Liveness.check", () => {
       expect(error).toMatchObject({ _tag: "PayloadRejected", reason: "expired", providerCode: "10507" })
     }).pipe(Effect.provide(fakeLayer())))
 
-  it.effect("a payload used twice is rejected as reused (10508) and billed once", () =>
+  it.effect("a payload submitted twice to the fake is rejected as reused (10508) and billed once", () =>
+    Effect.gen(function*() {
+      const fake = yield* FakeProvider.FakeProvider
+      const provider = yield* LivenessProvider.LivenessProvider
+      const payload = Fixtures.sdkPayload()
+      const input = yield* CheckInput.validate({ subject: seedSubject, imageBase64: payload })
+      // Straight to the provider: the workflow's capture ledger would answer the second check itself.
+      yield* provider.createProcess(input)
+      const error = yield* provider.createProcess(input).pipe(Effect.flip)
+      expect(error).toMatchObject({ _tag: "PayloadRejected", reason: "reused", providerCode: "10508" })
+      expect((yield* fake.processesByPayload).get(Fixtures.fingerprint(payload))).toBe(1)
+    }).pipe(Effect.provide(fakeLayer())))
+
+  it.effect("the same payload checked twice through the workflow: one submission, the answer replayed", () =>
     Effect.gen(function*() {
       const fake = yield* FakeProvider.FakeProvider
       const payload = Fixtures.sdkPayload()
-      yield* Liveness.check({ subject: seedSubject, imageBase64: payload })
-      const error = yield* Liveness.check({ subject: seedSubject, imageBase64: payload }).pipe(Effect.flip)
-      expect(error).toMatchObject({ _tag: "PayloadRejected", reason: "reused", providerCode: "10508" })
-      expect((yield* fake.processesByPayload).get(Fixtures.fingerprint(payload))).toBe(1)
+      const first = yield* Liveness.check({ subject: seedSubject, imageBase64: payload })
+      const again = yield* Liveness.check({ subject: seedSubject, imageBase64: payload })
+      expect(again).toMatchObject({ replayed: true, verdict: first.verdict })
+      expect((yield* fake.submissionsByPayload).get(Fixtures.fingerprint(payload))).toEqual(["200"])
+    }).pipe(Effect.provide(fakeLayer())))
+
+  it.effect("each Fixtures.image() is a new capture: two of them are two submissions", () =>
+    Effect.gen(function*() {
+      const fake = yield* FakeProvider.FakeProvider
+      const [one, two] = [Fixtures.image(), Fixtures.image()]
+      expect(one).not.toBe(two)
+      yield* Liveness.check({ subject: seedSubject, imageBase64: one })
+      expect((yield* Liveness.check({ subject: seedSubject, imageBase64: two })).replayed).toBe(false)
+      expect([...(yield* fake.submissionsByPayload).values()]).toEqual([["200"], ["200"]])
     }).pipe(Effect.provide(fakeLayer())))
 
   it.effect("a plain image below 640x480 is rejected for resolution (20807)", () =>
