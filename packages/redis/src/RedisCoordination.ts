@@ -1,11 +1,12 @@
 /**
  * Everything replicas share through Redis, as one layer: the tenant's quota (core's `TenantRateLimiter`),
- * the access token (unico-http's `SharedTokenStore`), and `RedisCoordination` (state for `/readyz`,
- * `doctor` and logs). Provide it under the core's workflow (`Liveness.layerWithoutRateLimiter`) and the
- * UnicoHttp adapter; `@liveness/runtime` does so when `LIVENESS_REDIS_URL` is set.
+ * the capture ledger (core's `CaptureLedger`), the access token (unico-http's `SharedTokenStore`), and
+ * `RedisCoordination` (state for `/readyz`, `doctor` and logs). Provide it under the core's workflow
+ * (`Liveness.layerWith`) and the UnicoHttp adapter; `@liveness/runtime` does so when `LIVENESS_REDIS_URL` is set.
  *
  * @since 0.2.0
  */
+import type { CaptureLedger } from "@liveness/core"
 import { CheckPolicy, TenantRateLimiter } from "@liveness/core"
 import type { SharedTokenStore } from "@liveness/unico-http"
 import type * as ConfigError from "effect/ConfigError"
@@ -14,10 +15,12 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as RedisCaptureLedger from "./RedisCaptureLedger.js"
 import * as RedisClient from "./RedisClient.js"
 import type { RedisConfigError } from "./RedisConfigError.js"
 import * as RedisHealth from "./RedisHealth.js"
 import * as RedisRateLimiterStore from "./RedisRateLimiterStore.js"
+import type * as RedisScripts from "./RedisScripts.js"
 import * as RedisSettings from "./RedisSettings.js"
 import * as RedisTenantRateLimiter from "./RedisTenantRateLimiter.js"
 import * as RedisTokenStore from "./RedisTokenStore.js"
@@ -27,7 +30,10 @@ export interface Service {
   readonly target: string
   readonly prefix: string
   readonly replicas: number
-  /** What a replica does while Redis is unavailable (e.g. "a local limit of 6/s and local tokens"). */
+  /**
+   * What a replica does while Redis is unavailable (e.g. "a local limit of 6/s (quota 20 ÷ 3 replicas), local tokens
+   * and a local capture ledger").
+   */
   readonly degradedMode: string
   readonly state: Effect.Effect<RedisHealth.State>
   /** A PING's round trip. */
@@ -41,15 +47,18 @@ export class RedisCoordination extends Context.Tag("@liveness/redis/RedisCoordin
 
 export type Provides =
   | TenantRateLimiter.TenantRateLimiter
+  | CaptureLedger.CaptureLedger
   | SharedTokenStore.SharedTokenStore
   | RedisCoordination
 
-const describeDegraded = (policy: CheckPolicy.Policy, replicas: number) =>
-  policy.rateLimit === undefined
-    ? "local tokens (no quota configured)"
-    : `a local limit of ${RedisTenantRateLimiter.degradedLimit(policy.rateLimit.limit, replicas)}${
-      perInterval(policy.rateLimit.interval)
-    } (quota ${policy.rateLimit.limit} ÷ ${replicas} replica${replicas === 1 ? "" : "s"}) and local tokens`
+const describeDegraded = (policy: CheckPolicy.Policy, replicas: number) => {
+  if (policy.rateLimit === undefined) return "local tokens and a local capture ledger (no quota configured)"
+  const { interval, limit } = policy.rateLimit
+  const share = `${RedisTenantRateLimiter.degradedLimit(limit, replicas)}${perInterval(interval)}`
+  return `a local limit of ${share} (quota ${limit} ÷ ${replicas} replica${
+    replicas === 1 ? "" : "s"
+  }), local tokens and a local capture ledger`
+}
 
 const perInterval = (interval: Duration.Duration) =>
   Duration.toMillis(interval) === 1000 ? "/s" : ` per ${Duration.format(interval)}`
@@ -58,9 +67,14 @@ const perInterval = (interval: Duration.Duration) =>
 export interface TestOptions {
   /** Whose time refills the shared quota (default Redis's; `"effect"`: the Clock, TestClock in tests). */
   readonly quotaClock?: RedisRateLimiterStore.QuotaClock
+  /** Whose time counts the capture ledger's leases and retention (default Redis's; `"effect"`: the Clock). */
+  readonly ledgerClock?: RedisScripts.ScriptClock
 }
 
-/** The shared quota and token over Redis, from checked settings. Needs the CheckPolicy in context (or its default). */
+/**
+ * The shared quota, capture ledger and token over Redis, from checked settings. Needs the CheckPolicy in context (or
+ * its default).
+ */
 export const layerSettings = (settings: RedisSettings.Settings, testOptions: TestOptions = {}): Layer.Layer<Provides> =>
   Layer.unwrapEffect(Effect.gen(function*() {
     const policy = yield* CheckPolicy.CheckPolicy
@@ -84,12 +98,16 @@ export const layerSettings = (settings: RedisSettings.Settings, testOptions: Tes
         }
       })
     )
-    return Layer.mergeAll(limiter, RedisTokenStore.layer(settings.prefix), coordination).pipe(
+    const ledger = RedisCaptureLedger.layer(settings.prefix, testOptions.ledgerClock)
+    return Layer.mergeAll(limiter, ledger, RedisTokenStore.layer(settings.prefix), coordination).pipe(
       Layer.provide(client)
     )
   }))
 
-/** The shared quota and token over Redis, from options; fails with a RedisConfigError naming the option. */
+/**
+ * The shared quota, capture ledger and token over Redis, from options; fails with a RedisConfigError naming the
+ * option.
+ */
 export const layer = (
   options: RedisSettings.Options & TestOptions
 ): Layer.Layer<Provides, RedisConfigError> =>

@@ -17,7 +17,7 @@ export interface State {
   readonly since: number
   /** Why it is degraded: an error code or a short message, never the URL or a key. */
   readonly reason?: string
-  /** Permits and tokens served without Redis since start. */
+  /** Permits, tokens and capture ledger operations served without Redis since start. */
   readonly fallbacks: number
 }
 
@@ -27,22 +27,24 @@ export interface Service {
   readonly shouldTry: Effect.Effect<boolean>
   readonly reportSuccess: Effect.Effect<void>
   readonly reportFailure: (reason: string) => Effect.Effect<void>
-  /** Counts one permit or token served locally because Redis was unavailable. */
+  /** Counts one permit, token or capture ledger operation served locally because Redis was unavailable. */
   readonly countFallback: Effect.Effect<void>
 }
 
 export class RedisHealth extends Context.Tag("@liveness/redis/RedisHealth")<RedisHealth, Service>() {}
 
-/** 1 while replicas run on local limits and tokens because Redis is unavailable. */
+/** 1 while replicas run on local limits, ledgers and tokens because Redis is unavailable. */
 export const degraded = Metric.gauge("liveness_redis_degraded", {
-  description: "1 while Redis is unavailable and each replica runs on its local limit and tokens"
+  description: "1 while Redis is unavailable and each replica runs on its local limit, capture ledger and tokens"
 })
 
-/** Permits and tokens served locally because Redis was unavailable. */
+/** Permits, tokens and capture ledger operations served locally because Redis was unavailable. */
 export const fallbacks = Metric.counter("liveness_redis_fallbacks_total", {
-  description: "Quota permits and tokens served without Redis because it was unavailable",
+  description: "Quota permits, tokens and capture ledger operations served without Redis because it was unavailable",
   incremental: true
 })
+
+const RESUMED = "shared quota, capture ledger and token resumed"
 
 export interface Options {
   /** What the degraded mode does, for the warning (e.g. "local limit 6/s"). */
@@ -79,7 +81,7 @@ export const make = (options: Options): Effect.Effect<Service> =>
         return Effect.zipRight(
           Metric.set(degraded, 0),
           // At the level of the outage's warning: whoever saw the incident start must see it end.
-          Effect.logWarning(`Redis is back after ${downMillis} ms: shared quota and token resumed`).pipe(
+          Effect.logWarning(`Redis is back after ${downMillis} ms: ${RESUMED}`).pipe(
             Effect.annotateLogs({ redis: "connected" })
           )
         )

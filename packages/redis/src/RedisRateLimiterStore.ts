@@ -11,14 +11,14 @@
  * @since 0.2.0
  */
 import * as RateLimiter from "@effect/experimental/RateLimiter"
-import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { RedisClient } from "./RedisClient.js"
+import * as RedisScripts from "./RedisScripts.js"
 
 /** Whose time refills the token bucket: Redis's (`TIME`, the default) or the caller's Effect `Clock`. */
-export type QuotaClock = "redis" | "effect"
+export type QuotaClock = RedisScripts.ScriptClock
 
 export const make = (prefix: string, clock: QuotaClock = "redis") =>
   Effect.map(RedisClient, (client) =>
@@ -27,12 +27,10 @@ export const make = (prefix: string, clock: QuotaClock = "redis") =>
         const key = `${prefix}${options.key}`
         const refillMillis = Duration.toMillis(options.refillRate)
         const overflow = options.allowOverflow ? 1 : 0
-        const take = clock === "redis"
-          ? client.use((redis) => redis.livenessTokenBucket(key, options.tokens, refillMillis, options.limit, overflow))
-          : Effect.flatMap(Clock.currentTimeMillis, (now) =>
-            client.use((redis) =>
-              redis.livenessTokenBucket(key, options.tokens, refillMillis, options.limit, overflow, now)
-            ))
+        const take = Effect.flatMap(RedisScripts.timeArgument(clock), (now) =>
+          client.use((redis) =>
+            redis.livenessTokenBucket(key, options.tokens, refillMillis, options.limit, overflow, ...now)
+          ))
         return take.pipe(
           Effect.map(Number),
           Effect.mapError((error) =>

@@ -1,9 +1,10 @@
 /**
- * @liveness/redis: many replicas, one tenant. The tenant's quota and the access token shared through Redis,
- * degrading to local limits and tokens while Redis is unavailable.
+ * @liveness/redis: many replicas, one tenant. The tenant's quota, the capture ledger and the access token shared
+ * through Redis, degrading to local limits, a local ledger and local tokens while Redis is unavailable.
  *
  * @since 0.2.0
  */
+export * as RedisCaptureLedger from "./RedisCaptureLedger.js"
 export * as RedisClient from "./RedisClient.js"
 export * from "./RedisConfigError.js"
 export * as RedisCoordination from "./RedisCoordination.js"

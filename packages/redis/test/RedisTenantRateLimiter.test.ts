@@ -13,9 +13,9 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
-import * as Logger from "effect/Logger"
 import * as TestClock from "effect/TestClock"
 import { randomUUID } from "node:crypto"
+import { capturingLogs, untilTrue } from "./support.js"
 
 const LIMIT = 20
 
@@ -35,20 +35,6 @@ const replica = (url: string, prefix: string, replicas: number) =>
       coordination: Context.get(context, RedisCoordination.RedisCoordination)
     }))
   )
-
-/** Collects the messages logged by `effect` and every fiber it starts. */
-const capturingLogs = (logs: Array<string>) =>
-  Effect.provide(Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => logs.push(String(message)))))
-
-/** Waits in real time (Redis answers in real time) until `condition` holds. */
-const untilTrue = <R>(condition: Effect.Effect<boolean, never, R>): Effect.Effect<void, never, R> =>
-  Effect.flatMap(condition, (holds): Effect.Effect<void, never, R> =>
-    holds
-      ? Effect.void
-      : Effect.zipRight(
-        Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 5))),
-        Effect.suspend(() => untilTrue(condition))
-      ))
 
 /**
  * Asks each limiter for `count` permits at once while the clock stands still, waits until every permit has

@@ -10,10 +10,10 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
 import { Redis } from "ioredis"
 import { randomUUID } from "node:crypto"
+import { capturingLogs } from "./support.js"
 
 const account = (issuer: string): SharedTokenStore.Account => ({
   environment: "uat",
@@ -118,8 +118,6 @@ describe("RedisTokenStore", () => {
       const got = yield* Effect.all([cache.get, cache.get, cache.get], { concurrency: "unbounded" })
       expect(got.map(Redacted.value)).toEqual(["access-token-1", "access-token-1", "access-token-1"])
       expect(logs.filter((line) => line.startsWith("Redis unavailable"))).toHaveLength(1)
-    }).pipe(
-      Effect.provide(Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => logs.push(String(message)))))
-    )
+    }).pipe(capturingLogs(logs))
   }, 20_000)
 })

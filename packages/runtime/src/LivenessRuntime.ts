@@ -113,9 +113,9 @@ export const layer: Layer.Layer<
         Layer.provide(CheckPolicy.layerConfig)
       )
     }
+    // Redis provides the quota and the capture ledger, shared by the replicas (local while Redis is down).
     return Liveness.layerWith.pipe(
       Layer.provideMerge(providerLayer(selection.kind)),
-      Layer.provideMerge(CaptureLedgerMemory.layer),
       Layer.provideMerge(redis.value),
       Layer.provide(CheckPolicy.layerConfig)
     )

@@ -1,7 +1,7 @@
 /**
  * The runtime with and without LIVENESS_REDIS_URL: without it nothing changes (no Redis in ProviderInfo);
- * with it the workflow runs on the shared quota and ProviderInfo says where Redis is; a bad Redis setting
- * fails the build naming the variable, and a Redis that is down does not.
+ * with it the workflow runs on the shared quota and capture ledger, and ProviderInfo says where Redis is; a bad
+ * Redis setting fails the build naming the variable, and a Redis that is down does not.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Liveness } from "@liveness/core"
@@ -43,6 +43,20 @@ describe("LivenessRuntime.layer and Redis", () => {
       const result = yield* Liveness.check({ imageBase64: Fixtures.sdkPayload() }).pipe(Effect.provide(context))
       expect(result.verdict).toBe("live")
       expect((yield* provider.redis!.state).status).toBe("connected")
+    }))
+
+  it.scopedLive("with LIVENESS_REDIS_URL: the capture ledger is Redis's, so another replica replays a capture", () =>
+    Effect.gen(function*() {
+      const url = yield* RedisServer.shared
+      const env = {
+        LIVENESS_PROVIDER: "fake",
+        LIVENESS_REDIS_URL: url,
+        LIVENESS_REDIS_PREFIX: `runtime-${randomUUID()}:`
+      }
+      const [a, b] = yield* Effect.all([build(env), build(env)])
+      const body = { imageBase64: Fixtures.sdkPayload() }
+      expect((yield* Liveness.check(body).pipe(Effect.provide(a))).replayed).toBe(false)
+      expect((yield* Liveness.check(body).pipe(Effect.provide(b))).replayed).toBe(true)
     }))
 
   it.scopedLive("a Redis that is down does not stop the build: the replica starts degraded, says so, and checks run", () => {
