@@ -8,32 +8,56 @@ import { createHash, timingSafeEqual } from "node:crypto"
 
 const digest = (value: string) => createHash("sha256").update(value, "utf8").digest()
 
+/** Who a request comes from. */
+export interface Caller {
+  /** The key's position (`key-1`, `key-2`, … in the order of GATEWAY_API_KEYS): what logs and rate limits see. */
+  readonly id: string
+  /**
+   * The key's stable scope in the capture ledger (`key:` and a digest prefix, never the key): unlike the id, it
+   * does not change when an operator reorders GATEWAY_API_KEYS, so a remembered outcome stays its caller's.
+   */
+  readonly scope: string
+}
+
+/** The one caller of a gateway without keys (authentication off). */
+export const ANONYMOUS_SCOPE = "anonymous"
+
 export interface ApiKeys {
   /** False when no keys are configured: authentication is off. */
   readonly enabled: boolean
-  /**
-   * The id of the caller's key (`key-1`, `key-2`, … in the order of GATEWAY_API_KEYS), or `undefined` when the
-   * header is missing, malformed or holds an unknown key. The id, not the key, is what rate limits and logs see.
-   */
-  readonly authenticate: (authorization: string | undefined) => string | undefined
+  /** The caller of a valid key, or `undefined` when the header is missing, malformed or holds an unknown key. */
+  readonly authenticate: (authorization: string | undefined) => Caller | undefined
 }
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i
 
+/**
+ * A digest of its own (domain-separated), not the comparison's SHA-256 of the key: the scope goes into the capture
+ * ledger, and nothing there should equal a plain hash of a key. 96 bits: no two keys of one gateway collide.
+ */
+const scopeOf = (key: string) =>
+  `key:${
+    createHash("sha256").update("liveness-gateway caller scope\u0000").update(key, "utf8").digest("base64url")
+      .slice(0, 16)
+  }`
+
 export const make = (keys: ReadonlyArray<Redacted.Redacted<string>>): ApiKeys => {
-  const digests = keys.map((key) => digest(Redacted.value(key)))
+  const callers = keys.map((key, i) => ({
+    digest: digest(Redacted.value(key)),
+    caller: { id: `key-${i + 1}`, scope: scopeOf(Redacted.value(key)) } satisfies Caller
+  }))
   return {
-    enabled: digests.length > 0,
+    enabled: callers.length > 0,
     authenticate: (authorization) => {
       if (authorization === undefined) return undefined
       const match = BEARER.exec(authorization)
       if (match === null) return undefined
       const presented = digest(match[1])
-      let found: number | undefined
-      for (let i = 0; i < digests.length; i++) {
-        if (timingSafeEqual(presented, digests[i]) && found === undefined) found = i
+      let found: Caller | undefined
+      for (const { caller, digest } of callers) {
+        if (timingSafeEqual(presented, digest) && found === undefined) found = caller
       }
-      return found === undefined ? undefined : `key-${found + 1}`
+      return found
     }
   }
 }

@@ -4,12 +4,14 @@
  * `application/problem+json`; they never throw. A final error middleware answers whatever Express forwards
  * (parser errors, rejected promises) as problem+json, never as an HTML page or a stack trace.
  */
-import { Liveness, type LivenessError } from "@liveness/core"
+import type { CaptureLedger } from "@liveness/core"
+import { Liveness } from "@liveness/core"
 import { LivenessRuntime } from "@liveness/runtime"
 import cors from "cors"
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import type * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Metric from "effect/Metric"
@@ -17,10 +19,11 @@ import * as Option from "effect/Option"
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from "express"
 import { ipKeyGenerator, rateLimit } from "express-rate-limit"
 import helmet from "helmet"
-import type * as ApiKeys from "./ApiKeys.js"
+import * as ApiKeys from "./ApiKeys.js"
 import * as Docs from "./Docs.js"
 import type * as GatewayConfig from "./GatewayConfig.js"
 import * as GatewayMetrics from "./GatewayMetrics.js"
+import * as IdempotencyKey from "./IdempotencyKey.js"
 import * as Logging from "./Logging.js"
 import * as OpenApi from "./OpenApi.js"
 import * as Problems from "./Problems.js"
@@ -30,7 +33,10 @@ import * as Prometheus from "./Prometheus.js"
  * The runtime, once warmed: its layer was built successfully at start-up, so running on it fails only with the
  * program's own errors.
  */
-export type GatewayRuntime = ManagedRuntime.ManagedRuntime<Liveness.Liveness | LivenessRuntime.ProviderInfo, never>
+export type GatewayRuntime = ManagedRuntime.ManagedRuntime<Services, never>
+
+/** What the routes' programs run on: the workflow, the provider's description, and the capture ledger. */
+export type Services = Liveness.Liveness | LivenessRuntime.ProviderInfo | CaptureLedger.CaptureLedger
 
 type CheckResult = Liveness.CheckResult
 
@@ -57,14 +63,28 @@ export interface Context {
 // The Effect programs of the routes
 // ---------------------------------------------------------------------------------------------------------------
 
-const createProcess = Effect.fn("Gateway.createProcess")(function*(body: unknown, requestId: string) {
+/**
+ * A check through the capture ledger, for the caller's ledger scope: a capture this caller sent before gets its
+ * first outcome again (`replayed`), another caller's gets the reuse rejection. An Idempotency-Key is bound first.
+ */
+const createProcess = Effect.fn("Gateway.createProcess")(function*(
+  body: unknown,
+  requestId: string,
+  caller: CheckLocals
+) {
   yield* Effect.annotateCurrentSpan({ "gateway.request_id": requestId })
-  return yield* Liveness.check(body).pipe(Effect.annotateLogs({ requestId }))
+  if (caller.idempotencyKey !== undefined) {
+    yield* IdempotencyKey.bind(caller.callerScope, caller.idempotencyKey, body)
+  }
+  const liveness = yield* Liveness.Liveness
+  return yield* liveness.submit(body, { caller: caller.callerScope }).pipe(Effect.annotateLogs({ requestId }))
 })
 
+/** A read-back, answered like a check (reads are idempotent: never a replay). */
 const getProcess = Effect.fn("Gateway.getProcess")(function*(id: string, requestId: string) {
   yield* Effect.annotateCurrentSpan({ "gateway.request_id": requestId })
-  return yield* Liveness.getProcess(id).pipe(Effect.annotateLogs({ requestId }))
+  const outcome = yield* Liveness.getProcess(id).pipe(Effect.annotateLogs({ requestId }), Effect.either)
+  return { outcome, replayed: false } satisfies Liveness.Submission
 })
 
 const probeReadiness = Effect.fn("Gateway.ready")(function*(timeout: Duration.DurationInput) {
@@ -92,6 +112,15 @@ const redisReadiness = (redis: NonNullable<LivenessRuntime.Info["redis"]>) => {
 const requestIdOf = (req: Request) => String(req.id)
 
 const facts = (res: Response): Logging.RequestFacts => res.locals as Logging.RequestFacts
+
+/** What the middleware learns about a check request for its handler (not logged). */
+interface CheckLocals {
+  /** The caller's scope in the capture ledger (ApiKeys.Caller.scope, or the one anonymous caller). */
+  callerScope: string
+  idempotencyKey?: string
+}
+
+const checkLocals = (res: Response) => res.locals as Partial<CheckLocals>
 
 const body = (result: CheckResult) => ({
   id: result.process.id,
@@ -158,11 +187,15 @@ export const make = (context: Context): express.Express => {
     )
   }
 
-  /** Runs a check on the runtime and answers its outcome, even if the caller is gone. */
+  /**
+   * Runs a check on the runtime and answers its outcome, even if the caller is gone. An outcome given again from the
+   * capture ledger is answered as the first one was (the same status and body; a problem's `requestId` is this
+   * request's) with `Idempotent-Replayed: true`.
+   */
   const answerCheck = async (
     req: Request,
     res: Response,
-    program: Effect.Effect<CheckResult, LivenessError, Liveness.Liveness | LivenessRuntime.ProviderInfo>
+    program: Effect.Effect<Liveness.Submission, IdempotencyKey.Reused, Services>
   ) => {
     const requestId = requestIdOf(req)
     let callerGone = false
@@ -170,7 +203,7 @@ export const make = (context: Context): express.Express => {
       if (!res.writableFinished) callerGone = true
     })
     // No abort signal: if the caller disconnects, the provider call still completes (the capture is spent either
-    // way) and its outcome is logged below.
+    // way), its outcome is kept in the capture ledger for the caller's retry, and it is logged below.
     const running = runtime.runPromiseExit(program)
     lifecycle.inFlight.add(running)
     GatewayMetrics.setChecksInFlight(lifecycle.inFlight.size)
@@ -180,27 +213,44 @@ export const make = (context: Context): express.Express => {
     })
 
     const f = facts(res)
-    let mapped: Problems.Mapped | undefined
+    let answer: () => void
     if (Exit.isSuccess(exit)) {
-      f.verdict = exit.value.verdict
-      f.processId = exit.value.process.id
-    } else {
-      const failure = Cause.failureOption(exit.cause)
-      if (Option.isNone(failure)) {
-        f.error = Cause.isInterruptedOnly(exit.cause) ? "Interrupted" : "Defect"
-      } else {
-        const error = failure.value
-        mapped = Problems.fromLivenessError(error, requestId)
-        f.error = error._tag
-        if (error._tag === "ProcessNotFound") f.processId = error.processId
-        if (mapped.operatorLog !== undefined) {
-          // Our own Unico credentials were refused: the caller cannot fix it, operators must.
-          logger.error(
-            { requestId, error: error._tag, code: error.code, providerCode: mapped.operatorLog.providerCode },
-            `the provider refused the gateway's credentials: ${mapped.operatorLog.message}`
-          )
+      const { outcome, replayed } = exit.value
+      if (replayed) f.replayed = true
+      answer = Either.match(outcome, {
+        onRight: (result) => {
+          f.verdict = result.verdict
+          f.processId = result.process.id
+          return () => sendJson(res, 200, body(result))
+        },
+        onLeft: (error) => {
+          const mapped = Problems.fromLivenessError(error, requestId)
+          f.error = error._tag
+          f.code = mapped.problem.code
+          if (error._tag === "ProcessNotFound") f.processId = error.processId
+          if (mapped.operatorLog !== undefined) {
+            // Our own Unico credentials were refused: the caller cannot fix it, operators must.
+            logger.error(
+              { requestId, error: error._tag, code: error.code, providerCode: mapped.operatorLog.providerCode },
+              `the provider refused the gateway's credentials: ${mapped.operatorLog.message}`
+            )
+          }
+          return () => sendProblem(res, mapped.problem, mapped.headers)
         }
-      }
+      })
+    } else if (Option.isSome(Cause.failureOption(exit.cause))) {
+      // The only failure a program has: the Idempotency-Key was sent before with another body.
+      answer = () =>
+        problemOf(
+          res,
+          req,
+          "idempotencyKeyReused",
+          `This ${IdempotencyKey.HEADER} was sent earlier with another request body, and a key names one request. ` +
+            "Send a new key with a new request."
+        )
+    } else {
+      f.error = Cause.isInterruptedOnly(exit.cause) ? "Interrupted" : "Defect"
+      answer = () => unexpected(req, res, exit.cause)
     }
 
     if (callerGone || res.destroyed) {
@@ -211,15 +261,18 @@ export const make = (context: Context): express.Express => {
           route: f.route,
           ...(f.verdict === undefined ? {} : { verdict: f.verdict }),
           ...(f.processId === undefined ? {} : { processId: f.processId }),
-          ...(f.error === undefined ? {} : { error: f.error, code: mapped?.problem.code })
+          ...(f.replayed === true ? { replayed: true } : {}),
+          ...(f.error === undefined ? {} : { error: f.error, code: f.code })
         },
         "check finished after the caller disconnected"
       )
       return
     }
-    if (Exit.isSuccess(exit)) return sendJson(res, 200, body(exit.value))
-    if (mapped !== undefined) return sendProblem(res, mapped.problem, mapped.headers)
-    return unexpected(req, res, exit.cause)
+    if (f.replayed === true) {
+      res.setHeader(IdempotencyKey.REPLAYED_HEADER, "true")
+      GatewayMetrics.recordReplay()
+    }
+    answer()
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -267,7 +320,20 @@ export const make = (context: Context): express.Express => {
           : "The gateway key is not valid."
       )
     }
-    facts(res).caller = caller
+    facts(res).caller = caller.id
+    checkLocals(res).callerScope = caller.scope
+    next()
+  }
+
+  /** Reads `Idempotency-Key` (a malformed one is a 400, as the draft asks) before the body is parsed. */
+  const idempotencyKey: RequestHandler = (req, res, next) => {
+    const parsed = IdempotencyKey.parse(req.headersDistinct["idempotency-key"])
+    if (parsed._tag === "Malformed") {
+      return problemOf(res, req, "invalidRequest", `The ${IdempotencyKey.HEADER} header ${parsed.message}.`, {
+        errors: [{ field: IdempotencyKey.HEADER, message: parsed.message }]
+      })
+    }
+    if (parsed._tag === "Key") checkLocals(res).idempotencyKey = parsed.key
     next()
   }
 
@@ -322,9 +388,10 @@ export const make = (context: Context): express.Express => {
     app.use(cors({
       origin: [...config.corsOrigins],
       methods: ["GET", "POST"],
-      allowedHeaders: ["Authorization", "Content-Type", "X-Request-Id"],
+      allowedHeaders: ["Authorization", "Content-Type", "X-Request-Id", IdempotencyKey.HEADER],
       exposedHeaders: [
         "X-Request-Id",
+        IdempotencyKey.REPLAYED_HEADER,
         "RateLimit",
         "RateLimit-Policy",
         "Retry-After",
@@ -342,9 +409,17 @@ export const make = (context: Context): express.Express => {
     route(create.express),
     authenticate,
     limit,
+    idempotencyKey,
     requireJson,
     parseJson,
-    (req, res) => answerCheck(req, res, createProcess(req.body as unknown, requestIdOf(req)))
+    (req, res) => {
+      const locals = checkLocals(res)
+      const caller: CheckLocals = {
+        callerScope: locals.callerScope ?? ApiKeys.ANONYMOUS_SCOPE,
+        ...(locals.idempotencyKey === undefined ? {} : { idempotencyKey: locals.idempotencyKey })
+      }
+      return answerCheck(req, res, createProcess(req.body as unknown, requestIdOf(req), caller))
+    }
   )
 
   app.get(

@@ -1,8 +1,8 @@
 /**
- * `/docs`: the API's essentials rendered on the server (title, summary, every operation, every problem type),
- * visible as soon as the HTML is parsed, then Swagger UI rendering `/openapi.json` over it once its bundle has
- * loaded. Every asset comes from the installed `swagger-ui-dist` package (no CDN), under the default helmet
- * Content-Security-Policy (no inline script).
+ * `/docs`: the API's essentials rendered on the server (title, summary, every operation, how a capture sent again is
+ * answered, every problem type), visible as soon as the HTML is parsed, then Swagger UI rendering `/openapi.json`
+ * over it once its bundle has loaded. Every asset comes from the installed `swagger-ui-dist` package (no CDN),
+ * under the default helmet Content-Security-Policy (no inline script).
  *
  * The page waits for no script: `init.js` is a small deferred script that loads the Swagger UI bundle
  * asynchronously (so neither the first paint nor DOMContentLoaded waits for its 1.5 MB) and hides the
@@ -92,6 +92,10 @@ export const page = `<!doctype html>
       <p>The interactive reference (Swagger UI) loads below. The OpenAPI document itself:
         <a href="/openapi.json">/openapi.json</a>.</p>
       ${document.tags.map(tagSection).join("\n")}
+      <section id="exactly-once">
+        <h2>one capture, one answer</h2>
+        ${OpenApi.exactlyOnce.map((paragraph) => `<p>${inline(paragraph)}</p>`).join("\n        ")}
+      </section>
       <section>
         <h2>problems</h2>
         <p>Every error is <code>application/problem+json</code> (RFC 9457), its <code>type</code>

@@ -32,6 +32,16 @@ export const abandonedChecks = Metric.counter("gateway_checks_abandoned_total", 
   incremental: true
 })
 
+/**
+ * Answers given again from the capture ledger (`Idempotent-Replayed: true`): a caller's retry or a concurrent
+ * duplicate of a capture, answered without a provider request; errors count too.
+ */
+export const replays = Metric.counter("gateway_replays_total", {
+  description: "POST /processes/v1 answers given again from the capture ledger (Idempotent-Replayed: true), without " +
+    "a provider request, errors included",
+  incremental: true
+})
+
 /** Records one answered request (called from the response's `finish`/`close`). */
 export const recordRequest = (route: string, method: string, status: string, elapsed: Duration.Duration) =>
   Effect.runSync(
@@ -49,3 +59,5 @@ export const recordRequest = (route: string, method: string, status: string, ela
 export const setChecksInFlight = (count: number) => Effect.runSync(Metric.set(checksInFlight, count))
 
 export const recordAbandoned = () => Effect.runSync(Metric.increment(abandonedChecks))
+
+export const recordReplay = () => Effect.runSync(Metric.increment(replays))

@@ -1,9 +1,9 @@
 /**
  * Structured JSON logs with pino: one line per request (pino-http) carrying the request id, method, route
  * template, status, duration, the caller's key id, and the verdict or the error tag and code with the
- * liveness process id. Nothing else of the request is logged: no headers, no body, no query string, no
- * path (it may hold a process id: the route template is logged instead). Effect's own logs (the core's)
- * go to the same pino logger.
+ * liveness process id (and `replayed` for an answer given again from the capture ledger). Nothing else of the
+ * request is logged: no headers, no body, no query string, no path (it may hold a process id: the route
+ * template is logged instead). Effect's own logs (the core's) go to the same pino logger.
  */
 import * as HashMap from "effect/HashMap"
 import * as Layer from "effect/Layer"
@@ -25,6 +25,8 @@ export interface RequestFacts {
   caller?: string
   verdict?: string
   processId?: string
+  /** True when the answer was given again from the capture ledger (`Idempotent-Replayed`). */
+  replayed?: boolean
   /** The error's tag (`PayloadRejected`) or the gateway's problem slug. */
   error?: string
   code?: string
@@ -76,6 +78,7 @@ const requestLine = (req: IncomingMessage, res: ServerResponse, durationMs: unkn
     ...(f.caller === undefined ? {} : { caller: f.caller }),
     ...(f.verdict === undefined ? {} : { verdict: f.verdict }),
     ...(f.processId === undefined ? {} : { processId: f.processId }),
+    ...(f.replayed === true ? { replayed: true } : {}),
     ...(f.error === undefined ? {} : { error: f.error }),
     ...(f.code === undefined ? {} : { code: f.code }),
     ...(f.providerCode === undefined ? {} : { providerCode: f.providerCode })

@@ -2,6 +2,7 @@
  * The gateway's OpenAPI 3.1 document, as a typed object. It lists every route the app serves (a test
  * checks both directions against the Express router) and the problem table of Problems.ts.
  */
+import * as IdempotencyKey from "./IdempotencyKey.js"
 import * as Problems from "./Problems.js"
 
 type JsonSchema = { readonly [keyword: string]: unknown }
@@ -32,6 +33,7 @@ interface Parameter {
   readonly required: boolean
   readonly description: string
   readonly schema: JsonSchema
+  readonly example?: unknown
 }
 
 interface Operation {
@@ -89,6 +91,28 @@ export const routes = {
 /** The swagger-ui files served under /docs/assets (besides the generated `init.js`). */
 export const DOCS_ASSETS = ["swagger-ui.css", "swagger-ui-bundle.js", "favicon-32x32.png", "favicon-16x16.png"] as const
 
+/**
+ * One capture, one answer: how `POST /processes/v1` answers a capture sent again (the document's description and the
+ * `/docs` page both show it).
+ */
+export const exactlyOnce: ReadonlyArray<string> = [
+  "A capture reaches Unico at most once (Unico's SDK guidance: \"The JWT must be submitted only once\"). A " +
+  "`POST /processes/v1` with a capture this caller key sent before (the same `imageBase64`, subject and branch) gets " +
+  "the first answer again, without a provider request: the same status and body (errors too) with " +
+  `\`${IdempotencyKey.REPLAYED_HEADER}: true\`. Only the request id differs: \`X-Request-Id\` and a problem's ` +
+  "`requestId` are the new request's. A duplicate sent while the first is in flight waits for its answer.",
+  "The same capture from another caller key, or with another subject, is refused as Unico refuses a reused " +
+  "capture (422 `payload-rejected`, `reason` `reused`, `providerCode` 10508), without a submission and without " +
+  "the first caller's answer.",
+  `\`${IdempotencyKey.HEADER}\` (IETF draft-ietf-httpapi-idempotency-key-header) is taken too: a quoted string ` +
+  `(or a bare value), 1 to ${IdempotencyKey.MAX_LENGTH} characters, scoped to the caller key, bound to the body it ` +
+  "first came with (SHA-256 of its canonical JSON: key order and spacing do not matter). The same key with the same " +
+  "body is answered as above; with another body, 422 `idempotency-key-reused`; a malformed key, 400 " +
+  "`invalid-request`. A duplicate in flight waits rather than getting the draft's 409.",
+  "Answers and keys are kept for `LIVENESS_LEDGER_RETENTION_MS` (15 minutes by default). Failures that provably " +
+  "sent nothing (the provider's 429 or 503, refused credentials) are not kept: the retry is sent."
+]
+
 const problemRef = (status: number): Reference => ({ $ref: `#/components/responses/Problem${status}` })
 
 const statusesOf = (types: ReadonlyArray<Problems.ProblemType>) => [...new Set(types.map((type) => type.status))]
@@ -101,6 +125,11 @@ const problemTable = [
   )
 ].join("\n")
 
+const replayedHeader: Reference = { $ref: `#/components/headers/${IdempotencyKey.REPLAYED_HEADER}` }
+
+/** The statuses of the errors the capture ledger may give again. */
+const replayable = new Set(statusesOf(Problems.livenessErrorTypes))
+
 /** The problem responses, one per status, each listing its types. */
 const problemResponses: Record<string, Response> = Object.fromEntries(
   statusesOf(Problems.all).map((status) => {
@@ -108,6 +137,7 @@ const problemResponses: Record<string, Response> = Object.fromEntries(
     const headers: Record<string, Reference> = { "X-Request-Id": { $ref: "#/components/headers/X-Request-Id" } }
     if (status === 429) headers["Retry-After"] = { $ref: "#/components/headers/Retry-After" }
     if (status === 401) headers["WWW-Authenticate"] = { $ref: "#/components/headers/WWW-Authenticate" }
+    if (replayable.has(status)) headers[IdempotencyKey.REPLAYED_HEADER] = replayedHeader
     return [`Problem${status}`, {
       description: types.map((type) => `\`${type.slug}\`: ${type.title}.`).join(" "),
       headers,
@@ -135,7 +165,10 @@ const limitedHeaders: Record<string, Reference> = {
 
 const gatewayKey = [{ gatewayKey: [] }]
 
-const processResponses = (extra: ReadonlyArray<Problems.ProblemType>): Record<string, Response | Reference> => {
+const processResponses = (
+  extra: ReadonlyArray<Problems.ProblemType>,
+  headers: Record<string, Reference> = limitedHeaders
+): Record<string, Response | Reference> => {
   const types = [
     ...Problems.livenessErrorTypes,
     Problems.types.unauthorized,
@@ -146,7 +179,7 @@ const processResponses = (extra: ReadonlyArray<Problems.ProblemType>): Record<st
   return {
     "200": {
       description: "The process, as Unico returns it, with the derived `verdict`.",
-      headers: limitedHeaders,
+      headers,
       content: {
         "application/json": {
           schema: { $ref: "#/components/schemas/ProcessResult" },
@@ -180,6 +213,10 @@ export const document: Document = {
       "",
       problemTable,
       "",
+      "## One capture, one answer",
+      "",
+      exactlyOnce.join("\n\n"),
+      "",
       "When the gateway runs on a simulated provider (the embedded sandbox or the fake), every response carries",
       "`X-Liveness-Provider` and `X-Liveness-Simulated: true`."
     ].join("\n")
@@ -196,9 +233,11 @@ export const document: Document = {
         description:
           "Validates the body, calls the provider under the retry policy (a capture is never billed twice) and " +
           "one deadline, and answers the process with its verdict. A process that ended without a decision " +
-          "(status 4 or 5) is still a 200: its verdict is `retry-capture`.",
+          "(status 4 or 5) is still a 200: its verdict is `retry-capture`. A capture sent again gets its first " +
+          `answer, marked \`${IdempotencyKey.REPLAYED_HEADER}: true\` (see the description of this document).`,
         tags: ["processes"],
         security: gatewayKey,
+        parameters: [{ $ref: `#/components/parameters/${IdempotencyKey.HEADER}` }],
         requestBody: {
           required: true,
           content: {
@@ -218,10 +257,11 @@ export const document: Document = {
           }
         },
         responses: processResponses([
+          Problems.types.idempotencyKeyReused,
           Problems.types.malformedJson,
           Problems.types.payloadTooLarge,
           Problems.types.unsupportedMediaType
-        ])
+        ], { ...limitedHeaders, [IdempotencyKey.REPLAYED_HEADER]: replayedHeader })
       }
     },
     [routes.getProcess.openapi]: {
@@ -462,9 +502,25 @@ export const document: Document = {
         schema: { type: "string" }
       },
       "Retry-After": { description: "Seconds to wait before trying again.", schema: { type: "integer" } },
+      [IdempotencyKey.REPLAYED_HEADER]: {
+        description: "`POST /processes/v1` only: `true` when this answer is the capture's first answer given again " +
+          "from the capture ledger (no provider request was made). Absent otherwise.",
+        schema: { type: "string", const: "true" }
+      },
       "WWW-Authenticate": { description: "`Bearer`", schema: { type: "string" } }
     },
     parameters: {
+      [IdempotencyKey.HEADER]: {
+        name: IdempotencyKey.HEADER,
+        in: "header",
+        required: false,
+        description: "IETF draft-ietf-httpapi-idempotency-key-header: a Structured Field string (`\"8e03978e-…\"`) " +
+          `or a bare value, 1 to ${IdempotencyKey.MAX_LENGTH} characters, scoped to the caller key. The same key ` +
+          "with the same body gets the first answer again; with another body, 422 `idempotency-key-reused`; a " +
+          "malformed key, 400 `invalid-request`.",
+        schema: { type: "string", minLength: 1, maxLength: IdempotencyKey.MAX_LENGTH + 2 },
+        example: "\"8e03978e-40d5-43e8-bc93-6894a57f9324\""
+      },
       ProcessId: {
         name: "id",
         in: "path",

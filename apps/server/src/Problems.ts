@@ -34,7 +34,7 @@ export const types = {
     400,
     "invalid_request",
     "Invalid request",
-    "The body (or the process id) failed validation: `errors` lists each field and what is wrong. Also used when Unico refuses a field (`providerCode`)."
+    "The body (or the process id, or the `Idempotency-Key` header) failed validation: `errors` lists each field and what is wrong. Also used when Unico refuses a field (`providerCode`)."
   ),
   malformedJson: row("malformed-json", 400, "malformed_json", "Malformed JSON", "The body is not valid JSON."),
   unauthorized: row(
@@ -72,6 +72,13 @@ export const types = {
     "payload_rejected",
     "Selfie payload rejected",
     "The provider refused the selfie: format, size, resolution, unreadable image, expired or reused SDK payload (`reason`, `providerCode`). Ask for a new capture."
+  ),
+  idempotencyKeyReused: row(
+    "idempotency-key-reused",
+    422,
+    "idempotency_key_reused",
+    "Idempotency key reused",
+    "`POST /processes/v1`: this caller sent the same `Idempotency-Key` earlier with another body (a key is bound to its first body for the capture ledger's retention). Send a new key with a new request."
   ),
   rateLimited: row(
     "rate-limited",

@@ -4,7 +4,7 @@
  * message; `close` stops accepting, lets in-flight checks finish within the grace period, then disposes the
  * runtime. Tests start it in-process on port 0; `main.ts` runs it as a process.
  */
-import type { Liveness } from "@liveness/core"
+import { CaptureLedgerMemory, type Liveness } from "@liveness/core"
 import { LivenessRuntime } from "@liveness/runtime"
 import * as Cause from "effect/Cause"
 import * as ConfigError from "effect/ConfigError"
@@ -32,9 +32,11 @@ export interface StartOptions {
   readonly logDestination?: DestinationStream
   /**
    * Replaces the provider layer (`LivenessRuntime.layer`): tests use it to make the workflow fail in ways no
-   * provider can be configured to.
+   * provider can be configured to. A layer without a `CaptureLedger` gets one in memory, for `Idempotency-Key`.
    */
-  readonly layer?: Layer.Layer<Liveness.Liveness | LivenessRuntime.ProviderInfo, unknown>
+  readonly layer?:
+    | Layer.Layer<App.Services, unknown>
+    | Layer.Layer<Liveness.Liveness | LivenessRuntime.ProviderInfo, unknown>
   /** How long `/readyz` waits for the provider (default 5 s). */
   readonly readyTimeout?: Duration.DurationInput
 }
@@ -99,7 +101,8 @@ export const start = async (options: StartOptions = {}): Promise<Gateway> => {
 
   // One runtime for the life of the process: the provider, its HTTP client and token cache are built once.
   const runtime = ManagedRuntime.make(
-    (options.layer ?? LivenessRuntime.layer).pipe(
+    // The layer's own ledger, when it has one, wins over the fallback (the later layer of a merge does).
+    (options.layer === undefined ? LivenessRuntime.layer : Layer.merge(CaptureLedgerMemory.layer, options.layer)).pipe(
       Layer.provideMerge(
         Layer.merge(Logging.effectLoggerLayer(logger, config.logLevel), Layer.setConfigProvider(configProvider))
       )

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import * as Redacted from "effect/Redacted"
+import { ApiKeys } from "../src/index.js"
 import {
   checksInFlight,
   eventually,
@@ -79,6 +81,19 @@ describe("authentication on", () => {
   })
 })
 
+describe("a caller's id and its scope in the capture ledger", () => {
+  it("the id is the key's position; the scope is the key's own, whatever the order, and never the key", () => {
+    const [a, b] = ["scope-test-key-aaaa", "scope-test-key-bbbb"].map((key) => Redacted.make(key))
+    const inOrder = ApiKeys.make([a!, b!]).authenticate("Bearer scope-test-key-aaaa")!
+    const reordered = ApiKeys.make([b!, a!]).authenticate("Bearer scope-test-key-aaaa")!
+    expect([inOrder.id, reordered.id]).toEqual(["key-1", "key-2"])
+    expect(reordered.scope).toBe(inOrder.scope)
+    expect(ApiKeys.make([b!]).authenticate("Bearer scope-test-key-bbbb")!.scope).not.toBe(inOrder.scope)
+    expect(inOrder.scope).toMatch(/^key:[\w-]{16}$/)
+    expect(inOrder.scope).not.toContain("scope-test-key")
+  })
+})
+
 describe("authentication off (development, no GATEWAY_API_KEYS)", () => {
   let gw: TestGateway
   beforeAll(async () => {
@@ -115,7 +130,7 @@ describe("CORS, request ids, security headers", () => {
       headers: {
         origin,
         "access-control-request-method": "POST",
-        "access-control-request-headers": "authorization, content-type, x-request-id"
+        "access-control-request-headers": "authorization, content-type, x-request-id, idempotency-key"
       }
     })
 
@@ -125,7 +140,7 @@ describe("CORS, request ids, security headers", () => {
     expect(response.headers.get("access-control-allow-origin")).toBe("https://app.example.com")
     expect(response.headers.get("access-control-allow-methods")).toBe("GET,POST")
     expect(response.headers.get("access-control-allow-headers")?.toLowerCase()).toBe(
-      "authorization,content-type,x-request-id"
+      "authorization,content-type,x-request-id,idempotency-key"
     )
   })
 
@@ -136,12 +151,14 @@ describe("CORS, request ids, security headers", () => {
     expect(response.headers.get("access-control-allow-credentials")).toBeNull()
   })
 
-  it("exposes the request id and rate-limit headers to allowed browsers", async () => {
+  it("exposes the request id, replay and rate-limit headers to allowed browsers", async () => {
     const response = await fetch(`${gw.url}${someProcess}`, {
       headers: { origin: "http://localhost:5173", authorization: "Bearer cors-test-key" }
     })
     expect(response.headers.get("access-control-allow-origin")).toBe("http://localhost:5173")
-    expect(response.headers.get("access-control-expose-headers")).toMatch(/X-Request-Id.*RateLimit/)
+    expect(response.headers.get("access-control-expose-headers")).toMatch(
+      /X-Request-Id.*Idempotent-Replayed.*RateLimit/
+    )
   })
 
   it("keeps a well-formed X-Request-Id, replaces a malformed one, generates one when absent", async () => {

@@ -1,8 +1,9 @@
 /**
  * Secret hygiene through the whole gateway flow on the real HTTP adapter (against an in-process sandbox):
  * success, invalid input, the provider's refusals and failures, our own credentials refused at the token
- * endpoint, and a wrong gateway key, all at debug level. No log line and no response may contain the private
- * key, the API key, an access token, the gateway key, any 16-character slice of a payload, a CPF or a name.
+ * endpoint, a replay and a reused Idempotency-Key, and a wrong gateway key, all at debug level. No log line and no
+ * response may contain the private key, the API key, an access token, the gateway key (or its ledger scope), the
+ * Idempotency-Key, any 16-character slice of a payload, a CPF or a name.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Fixtures, Leaks } from "@liveness/fake"
@@ -11,6 +12,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
+import { ApiKeys } from "../src/index.js"
 import { closedPort, postJson, seedBody, startGateway, type TestGateway } from "./support.js"
 
 const GATEWAY_KEY = "gw-key-7f3c9a1e5b2d4c6f8a0b"
@@ -38,10 +40,12 @@ const envFor = (sb: Sandbox.Sandbox, overrides: Record<string, string> = {}) => 
   ...overrides
 })
 
-const post = async (gw: TestGateway, body: unknown, key = GATEWAY_KEY) => {
+const IDEMPOTENCY_KEY = "idem-key-3b8e1f4a9c2d7e05"
+
+const post = async (gw: TestGateway, body: unknown, key = GATEWAY_KEY, headers: Record<string, string> = {}) => {
   const response = await fetch(`${gw.url}/processes/v1`, {
     method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+    headers: { "content-type": "application/json", authorization: `Bearer ${key}`, ...headers },
     body: JSON.stringify(body)
   })
   const text = await response.text()
@@ -78,6 +82,15 @@ describe("secret hygiene, whole gateway flow at debug level", () => {
     expect((await post(gw, { subject: { code: "00000000434", name: NAME }, imageBase64: image })).status).toBe(200)
     // Invalid input: a CPF with a wrong check digit, and a name with double spaces.
     await post(gw, { subject: { code: "12345678900", name: "Leia  Organa" }, imageBase64: Fixtures.sdkPayload() })
+    // A capture sent again with an Idempotency-Key: a replay, then the key with another body (422).
+    const replayed = { subject: { code: "12345678909", name: NAME }, imageBase64: Fixtures.sdkPayload() }
+    payloads.push(replayed.imageBase64)
+    const idempotency = { "idempotency-key": IDEMPOTENCY_KEY }
+    expect((await post(gw, replayed, GATEWAY_KEY, idempotency)).status).toBe(200)
+    expect((await post(gw, replayed, GATEWAY_KEY, idempotency)).status).toBe(200)
+    const other = { ...replayed, imageBase64: Fixtures.sdkPayload() }
+    payloads.push(other.imageBase64)
+    expect((await post(gw, other, GATEWAY_KEY, idempotency)).status).toBe(422)
     // A wrong gateway key.
     expect((await post(gw, { imageBase64: Fixtures.sdkPayload() }, "not-the-key-0123456789")).status).toBe(401)
     // Our own Unico credentials refused at the token endpoint.
@@ -97,6 +110,10 @@ describe("secret hygiene, whole gateway flow at debug level", () => {
         secrets: {
           "the API key": Redacted.value(sandbox.apiKey),
           "the gateway key": GATEWAY_KEY,
+          "the idempotency key": IDEMPOTENCY_KEY,
+          "the gateway key's ledger scope": ApiKeys.make([Redacted.make(GATEWAY_KEY)]).authenticate(
+            `Bearer ${GATEWAY_KEY}`
+          )!.scope,
           "the name": NAME,
           "the wrong gateway key": "not-the-key-0123456789",
           "the invalid CPF": "12345678900",
@@ -106,7 +123,10 @@ describe("secret hygiene, whole gateway flow at debug level", () => {
         payloads
       })
     ).toEqual([])
-    // No authorization or APIKEY header is logged either.
+    // The replay was logged as one, by the key's id.
+    expect(gateways[0]!.logs).toContainEqual(expect.objectContaining({ replayed: true, caller: "key-1", status: 200 }))
+    // No authorization, APIKEY or Idempotency-Key header is logged either.
+    expect(logs.toLowerCase()).not.toContain("idempotency-key\":")
     expect(logs.toLowerCase()).not.toContain("\"authorization\"")
     expect(logs.toLowerCase()).not.toContain("apikey\":")
   }, 60_000)

@@ -73,11 +73,16 @@ describe("every magic CPF of the fake, through the gateway", () => {
       expect(problem.mayHaveBeenProcessed).toBe(false)
     })
 
-    it("a reused SDK payload: 422 reused (10508); an expired one: 422 expired (10507)", async () => {
+    it("an SDK payload sent again: the same request gets its answer again; with another subject, 422 reused (10508); an expired one: 422 expired (10507)", async () => {
       const payload = Fixtures.sdkPayload()
-      expect((await postJson(gw.url, body("12345678909", payload))).status).toBe(200)
+      const answered = await postJson(gw.url, body("12345678909", payload))
+      expect(answered.status).toBe(200)
+      const again = await postJson(gw.url, body("12345678909", payload))
+      expect(again.headers.get("idempotent-replayed")).toBe("true")
+      expect(await again.json()).toEqual(await answered.json())
+      // Another subject with the same capture: refused as Unico refuses a reused payload, without a submission.
       const reused = await expectProblem(
-        await postJson(gw.url, body("12345678909", payload)),
+        await postJson(gw.url, body("52998224725", payload)),
         422,
         "payload-rejected"
       )

@@ -212,6 +212,26 @@ describe("the OpenAPI document and /docs", () => {
     }
   })
 
+  it("documents Idempotency-Key, Idempotent-Replayed and the 422 on POST /processes/v1, and /docs says how a capture sent again is answered", async () => {
+    const document = (await (await fetch(`${gw.url}/openapi.json`)).json()) as typeof OpenApi.document
+    const post = document.paths["/processes/v1"]!.post!
+    expect(post.parameters).toContainEqual({ $ref: "#/components/parameters/Idempotency-Key" })
+    expect(document.components.parameters["Idempotency-Key"]).toMatchObject({ in: "header", required: false })
+    const ok = post.responses["200"] as { headers: Record<string, unknown> }
+    expect(ok.headers["Idempotent-Replayed"]).toEqual({ $ref: "#/components/headers/Idempotent-Replayed" })
+    expect(post.responses["422"]).toEqual({ $ref: "#/components/responses/Problem422" })
+    expect(document.components.responses.Problem422!.description).toContain("idempotency-key-reused")
+    // A read-back is never a replay: GET documents no Idempotency-Key.
+    expect(document.paths["/processes/v1/{id}"]!.get!.parameters).not.toContainEqual(post.parameters![0])
+    expect(document.info.description).toContain("draft-ietf-httpapi-idempotency-key-header")
+    const html = await (await fetch(`${gw.url}/docs`)).text()
+    for (
+      const text of ["Idempotent-Replayed: true", "<code>Idempotency-Key</code>", "idempotency-key-reused", "10508"]
+    ) {
+      expect(html).toContain(text)
+    }
+  })
+
   it("/docs is a Swagger UI page whose assets come from this server", async () => {
     const page = await fetch(`${gw.url}/docs`)
     expect(page.headers.get("content-type")).toMatch(/^text\/html/)

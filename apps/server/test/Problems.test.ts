@@ -14,13 +14,13 @@ import {
   RateLimited,
   UnexpectedResponse
 } from "@liveness/core"
+import { Fixtures } from "@liveness/fake"
 import { LivenessRuntime } from "@liveness/runtime"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import { request } from "node:http"
 import { Problems } from "../src/index.js"
-import { expectProblem, postJson, startGateway, type TestGateway } from "./support.js"
+import { expectProblem, postJson, raw, startGateway, type TestGateway } from "./support.js"
 
 /** Errors no provider can be configured to produce on demand, chosen by the body's `imageBase64`. */
 const errors: Record<string, LivenessError> = {
@@ -91,26 +91,6 @@ const check = async (response: Response, status: number, slug: string) => {
   seen.add(slug)
   return problem
 }
-
-/** A raw request, for bodies fetch will not send (a wrong Content-Length, a bad charset). */
-const raw = (url: string, method: string, path: string, headers: Record<string, string>, body?: string) =>
-  new Promise<Response>((resolve, reject) => {
-    const req = request(`${url}${path}`, { method, headers }, (res) => {
-      const chunks: Array<Buffer> = []
-      res.on("data", (chunk: Buffer) => chunks.push(chunk))
-      res.on("end", () => {
-        const responseHeaders = new Headers()
-        for (const [name, value] of Object.entries(res.headers)) {
-          if (typeof value === "string") responseHeaders.set(name, value)
-        }
-        resolve(
-          new Response(Buffer.concat(chunks).toString("utf8"), { status: res.statusCode!, headers: responseHeaders })
-        )
-      })
-    })
-    req.on("error", reject)
-    req.end(body)
-  })
 
 describe("problem+json: the domain errors", () => {
   let gw: TestGateway
@@ -220,6 +200,23 @@ describe("problem+json: the gateway's own errors", () => {
       400,
       "invalid-request"
     )
+  })
+
+  it("the same Idempotency-Key with another body → 422 idempotency-key-reused; a malformed key → 400", async () => {
+    const key = { ...auth, "idempotency-key": "\"problem-test-idempotency-key\"" }
+    expect((await postJson(gw.url, { imageBase64: Fixtures.sdkPayload() }, key)).status).toBe(200)
+    const problem = await check(
+      await postJson(gw.url, { imageBase64: Fixtures.sdkPayload() }, key),
+      422,
+      "idempotency-key-reused"
+    )
+    expect(problem.code).toBe("idempotency_key_reused")
+    const malformed = await check(
+      await postJson(gw.url, { imageBase64: Fixtures.sdkPayload() }, { ...auth, "idempotency-key": "x".repeat(256) }),
+      400,
+      "invalid-request"
+    )
+    expect(malformed.errors).toEqual([{ field: "Idempotency-Key", message: "must be at most 255 characters" }])
   })
 
   it("GET with an id that is not a UUID → 400 invalid-request on field id", async () => {

@@ -1,5 +1,6 @@
 import { Fixtures } from "@liveness/fake"
 import { type ChildProcess, spawn } from "node:child_process"
+import { type OutgoingHttpHeaders, request } from "node:http"
 import { fileURLToPath } from "node:url"
 import { expect } from "vitest"
 import { type Gateway, type Problems, start, type StartOptions } from "../src/index.js"
@@ -59,6 +60,35 @@ export const postJson = (
     headers: { "content-type": "application/json", ...headers },
     body: JSON.stringify(body),
     ...init
+  })
+
+/**
+ * A raw request through node:http, for what fetch will not send: a wrong Content-Length, a bad charset, a header
+ * twice (an array of values).
+ */
+export const raw = (
+  url: string,
+  method: string,
+  path: string,
+  headers: Record<string, string | ReadonlyArray<string>>,
+  body?: string
+) =>
+  new Promise<Response>((resolve, reject) => {
+    const req = request(`${url}${path}`, { method, headers: headers as OutgoingHttpHeaders }, (res) => {
+      const chunks: Array<Buffer> = []
+      res.on("data", (chunk: Buffer) => chunks.push(chunk))
+      res.on("end", () => {
+        const responseHeaders = new Headers()
+        for (const [name, value] of Object.entries(res.headers)) {
+          if (typeof value === "string") responseHeaders.set(name, value)
+        }
+        resolve(
+          new Response(Buffer.concat(chunks).toString("utf8"), { status: res.statusCode!, headers: responseHeaders })
+        )
+      })
+    })
+    req.on("error", reject)
+    req.end(body)
   })
 
 /** A problem body as the gateway sends it, with the field issues of a 400. */
