@@ -103,12 +103,25 @@ export const answered = (text: string): Set<string> => {
   return files
 }
 
+/**
+ * What a capture got. `replayed`: the outcome of an earlier check of the same capture (another file with the same
+ * bytes), given again by the capture ledger without a submission.
+ */
 export type Outcome =
   | { readonly _tag: "Verdict"; readonly file: string; readonly result: Liveness.CheckResult }
-  | { readonly _tag: "Error"; readonly file: string; readonly error: LivenessError | CaptureFileError }
+  | {
+    readonly _tag: "Error"
+    readonly file: string
+    readonly error: LivenessError | CaptureFileError
+    readonly replayed?: boolean
+  }
+
+export const isReplayed = (outcome: Outcome): boolean =>
+  outcome._tag === "Verdict" ? outcome.result.replayed : outcome.replayed === true
 
 /** The results-file line of an outcome: never the payload, the subject or a credential. */
 export const line = (outcome: Outcome): string => {
+  const replayed = isReplayed(outcome) ? { replayed: true } : {}
   if (outcome._tag === "Verdict") {
     const { attempts, process, verdict } = outcome.result
     return JSON.stringify({
@@ -117,7 +130,8 @@ export const line = (outcome: Outcome): string => {
       processId: process.id,
       status: process.status,
       ...(process.liveness === undefined ? {} : { liveness: process.liveness }),
-      attempts
+      attempts,
+      ...replayed
     })
   }
   const error = outcome.error
@@ -128,7 +142,8 @@ export const line = (outcome: Outcome): string => {
       code: error._tag === "CaptureFileError" ? "capture_file" : error.code,
       ...("providerCode" in error && error.providerCode !== undefined ? { providerCode: error.providerCode } : {}),
       message: error._tag === "CaptureFileError" ? `Cannot use ${basename(error.path)}: ${error.reason}` : error.message
-    }
+    },
+    ...replayed
   })
 }
 
@@ -137,12 +152,15 @@ export interface Tally {
   readonly total: number
   readonly skipped: number
   done: number
+  /** Outcomes given again by the capture ledger (a capture already checked in this batch): not submitted. */
+  replayed: number
   readonly verdicts: Map<string, number>
   readonly errors: Map<string, number>
 }
 
 export const record = (tally: Tally, outcome: Outcome) => {
   tally.done++
+  if (isReplayed(outcome)) tally.replayed++
   const map = outcome._tag === "Verdict" ? tally.verdicts : tally.errors
   const key = outcome._tag === "Verdict" ? outcome.result.verdict : outcome.error._tag
   map.set(key, (map.get(key) ?? 0) + 1)
@@ -226,6 +244,7 @@ export const summary = (
   ]
   for (const [verdict, count] of [...tally.verdicts].sort()) rows.push([`verdict ${verdict}`, String(count)])
   for (const [tag, count] of [...tally.errors].sort()) rows.push([`error ${tag}`, String(count)])
+  if (tally.replayed > 0) rows.push(["replayed, not sent again", String(tally.replayed)])
   if (options.invalid > 0) rows.push(["invalid manifest lines", String(options.invalid)])
   const seconds = options.elapsedMillis / 1000
   rows.push(["elapsed", `${seconds.toFixed(1)} s (${seconds > 0 ? (tally.done / seconds).toFixed(1) : "0.0"}/s)`])

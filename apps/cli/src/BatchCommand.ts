@@ -15,6 +15,7 @@ import { Liveness, type LivenessError } from "@liveness/core"
 import { LivenessRuntime } from "@liveness/runtime"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import { dirname, resolve } from "node:path"
@@ -87,6 +88,7 @@ export const command = Command.make(
         total: entries.length,
         skipped: entries.length - pending.length,
         done: 0,
+        replayed: 0,
         verdicts: new Map(),
         errors: new Map()
       }
@@ -104,17 +106,25 @@ export const command = Command.make(
 
       const checkOne = (entry: Batch.Entry) =>
         Effect.gen(function*() {
+          // `submit`, not `check`: a capture already checked in this batch (a copy under another name) is given its
+          // outcome again by the capture ledger, and the line says it was replayed, errors too.
           const outcome: Batch.Outcome = yield* CaptureFile.read(entry.file).pipe(
             Effect.flatMap((imageBase64) =>
-              Liveness.check(CheckCommand.buildInput(imageBase64, {
-                cpf: entry.cpf ?? defaults.cpf,
-                name: entry.name ?? defaults.name,
-                email: entry.email ?? defaults.email,
-                phone: entry.phone ?? defaults.phone,
-                subsidiary: entry.subsidiary ?? defaults.subsidiary
-              }))
+              Effect.flatMap(Liveness.Liveness, (liveness) =>
+                liveness.submit(CheckCommand.buildInput(imageBase64, {
+                  cpf: entry.cpf ?? defaults.cpf,
+                  name: entry.name ?? defaults.name,
+                  email: entry.email ?? defaults.email,
+                  phone: entry.phone ?? defaults.phone,
+                  subsidiary: entry.subsidiary ?? defaults.subsidiary
+                })))
             ),
-            Effect.map((result): Batch.Outcome => ({ _tag: "Verdict", file: entry.file, result })),
+            Effect.map(({ outcome, replayed }) =>
+              Either.match(outcome, {
+                onRight: (result): Batch.Outcome => ({ _tag: "Verdict", file: entry.file, result }),
+                onLeft: (error): Batch.Outcome => ({ _tag: "Error", file: entry.file, error, replayed })
+              })
+            ),
             Effect.catchAll((error) => Effect.succeed<Batch.Outcome>({ _tag: "Error", file: entry.file, error }))
           )
           if (outcome._tag === "Error" && outcome.error._tag !== "CaptureFileError" && stopsTheBatch(outcome.error)) {

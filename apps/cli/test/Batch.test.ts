@@ -12,6 +12,7 @@ const tally = (total: number, skipped = 0): Batch.Tally => ({
   total,
   skipped,
   done: 0,
+  replayed: 0,
   verdicts: new Map(),
   errors: new Map()
 })

@@ -352,6 +352,29 @@ describe("liveness batch", () => {
       expect(lines(out)).toHaveLength(5)
     }))
 
+  it.live("two files with the same capture: one submission, the second line marked replayed, and the summary says so", () =>
+    Effect.gen(function*() {
+      const folder = join(dir, "batch-copies")
+      const payload = Fixtures.sdkPayload()
+      write(join(folder, "capture.jwt"), payload)
+      write(join(folder, "capture-copy.jwt"), payload)
+      write(join(folder, "other.jwt"), Fixtures.sdkPayload())
+      const out = join(dir, "batch-copies.jsonl")
+      const { code, out: stdout } = yield* runCli(["batch", folder, "--out", out, "--concurrency", "2"]).pipe(unico())
+      expect(code).toBe(0)
+      const byFile = Object.fromEntries(lines(out).map((line) => [line.file.split("/").pop(), line]))
+      const copies = [byFile["capture.jwt"], byFile["capture-copy.jwt"]]
+      // Which copy went first depends on the schedule; exactly one of them was sent.
+      expect(copies.map((line) => line.replayed === true).sort()).toEqual([false, true])
+      expect(copies[0].processId).toBe(copies[1].processId)
+      expect(byFile["other.jwt"].replayed).toBeUndefined()
+      const stats = yield* sandbox.stats
+      expect(stats.submissionsByPayload[Fixtures.fingerprint(payload)]).toEqual(["200"])
+      expect(stats.submissions).toBe(2)
+      expect(stdout).toMatch(/verdict live +3/)
+      expect(stdout).toMatch(/replayed, not sent again +1/)
+    }))
+
   it.live("a manifest: relative paths, per-line subjects over the flags' defaults, bad lines reported (exit 3)", () =>
     Effect.gen(function*() {
       const folder = captures("batch-manifest", [{}, {}, {}])
