@@ -28,7 +28,7 @@ export interface LedgerOptions {
    * clock to run behind ours: within it, a repeated capture gets its outcome instead of a second submission.
    */
   readonly retention: Duration.Duration
-  /** Outcomes kept at most by the in-memory ledger; the oldest go first (about 0.5 KB each: see the README). */
+  /** Outcomes kept at most by the in-memory ledger; the oldest go first (about 400 bytes each: see the README). */
   readonly maxEntries: number
 }
 
