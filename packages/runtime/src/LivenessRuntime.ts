@@ -95,8 +95,8 @@ export type Error = ConfigError.ConfigError | ProviderConfigError | UnicoConfigE
 
 /**
  * The workflow over the configured provider, and its capture ledger (the gateway binds idempotency keys in it). With
- * `LIVENESS_REDIS_URL`, the tenant's quota and the access token are shared with the other replicas through Redis
- * (see @liveness/redis); without it, both are local.
+ * `LIVENESS_REDIS_URL`, the tenant's quota, the access token and the capture ledger are shared with the other replicas
+ * through Redis (see @liveness/redis); without it, all three are local.
  */
 export const layer: Layer.Layer<
   Liveness.Liveness | ProviderInfo | CaptureLedger.CaptureLedger,
