@@ -10,7 +10,15 @@ import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { abandoned, CaptureLedger, type Claim, type Outcome, type Wait } from "./CaptureLedger.js"
+import * as Schema from "effect/Schema"
+import {
+  abandoned,
+  CaptureLedger,
+  type Claim,
+  type Outcome,
+  Outcome as OutcomeSchema,
+  type Wait
+} from "./CaptureLedger.js"
 import { CheckPolicy, type LedgerOptions } from "./CheckPolicy.js"
 
 interface InFlight {
@@ -23,8 +31,15 @@ interface InFlight {
 interface Kept {
   readonly digest: string
   readonly expiresAt: number
-  readonly outcome: Outcome
+  /**
+   * Encoded (plain data): an error instance would keep its stack and the spans it was raised in, ten times the size
+   * of the outcome itself. Decoded again when it is read.
+   */
+  readonly outcome: typeof OutcomeSchema.Encoded
 }
+
+const encode = Schema.encodeSync(OutcomeSchema)
+const decode = Schema.decodeSync(OutcomeSchema)
 
 /** Drops expired entries, then the oldest beyond `max`. Maps iterate in insertion order: the oldest first. */
 const prune = <V extends { readonly expiresAt: number }>(entries: Map<string, V>, now: number, max: number) => {
@@ -44,7 +59,7 @@ export const make = (options: LedgerOptions): Effect.Effect<CaptureLedger.Servic
     let tokens = 0
 
     const keep = (key: string, digest: string, outcome: Outcome, now: number) => {
-      settled.set(key, { digest, outcome, expiresAt: now + retentionMillis })
+      settled.set(key, { digest, outcome: encode(outcome), expiresAt: now + retentionMillis })
       prune(settled, now, options.maxEntries)
     }
 
@@ -78,7 +93,7 @@ export const make = (options: LedgerOptions): Effect.Effect<CaptureLedger.Servic
         const found = yield* lookup(key, now)
         if (found !== undefined && "token" in found) return { _tag: "InFlight", digest: found.digest } satisfies Claim
         if (found !== undefined) {
-          return { _tag: "Settled", digest: found.digest, outcome: found.outcome } satisfies Claim
+          return { _tag: "Settled", digest: found.digest, outcome: decode(found.outcome) } satisfies Claim
         }
         const token = String(++tokens)
         const done = yield* Deferred.make<Wait>()
@@ -105,7 +120,9 @@ export const make = (options: LedgerOptions): Effect.Effect<CaptureLedger.Servic
         const now = yield* Clock.currentTimeMillis
         const found = yield* lookup(key, now)
         if (found === undefined) return { _tag: "Released" } satisfies Wait
-        if (!("token" in found)) return { _tag: "Settled", digest: found.digest, outcome: found.outcome } satisfies Wait
+        if (!("token" in found)) {
+          return { _tag: "Settled", digest: found.digest, outcome: decode(found.outcome) } satisfies Wait
+        }
         // Wake at the lease's end at the latest, to settle an abandoned claim.
         const woken = yield* Deferred.await(found.done).pipe(
           Effect.timeoutOption(Duration.millis(found.leaseUntil - now))
