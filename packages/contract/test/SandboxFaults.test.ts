@@ -65,6 +65,8 @@ describe("sandbox faults through the real workflow (HTTP adapter)", () => {
   describe("one submission per capture (stats.submissionsByPayload)", () => {
     const ambiguous: ReadonlyArray<readonly [string, Faults.Fault, string]> = [
       ["a 500 with Unico's 510", { _tag: "status", status: 500 }, "500"],
+      ["a 502 (a gateway in front of Unico)", { _tag: "status", status: 502 }, "502"],
+      ["a 504 (a gateway in front of Unico timed out)", { _tag: "status", status: 504 }, "504"],
       ["a reset before processing", { _tag: "reset-before" }, "reset"],
       ["a reset after processing", { _tag: "reset-after" }, "reset"]
     ]
