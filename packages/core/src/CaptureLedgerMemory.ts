@@ -20,6 +20,7 @@ import {
   type Wait
 } from "./CaptureLedger.js"
 import { CheckPolicy, type LedgerOptions } from "./CheckPolicy.js"
+import { LivenessProcess } from "./LivenessProcess.js"
 
 interface InFlight {
   readonly digest: string
@@ -32,14 +33,18 @@ interface Kept {
   readonly digest: string
   readonly expiresAt: number
   /**
-   * Encoded (plain data): an error instance would keep its stack and the spans it was raised in, ten times the size
-   * of the outcome itself. Decoded again when it is read.
+   * An answer as it is (immutable data); an error encoded (plain data), since an error instance keeps its stack and
+   * the spans it was raised in, ten times the size of the outcome itself. Decoded again when it is read.
    */
-  readonly outcome: typeof OutcomeSchema.Encoded
+  readonly outcome: Outcome | typeof OutcomeSchema.Encoded
 }
 
-const encode = Schema.encodeSync(OutcomeSchema)
-const decode = Schema.decodeSync(OutcomeSchema)
+const encodeOutcome = Schema.encodeSync(OutcomeSchema)
+const decodeOutcome = Schema.decodeSync(OutcomeSchema)
+// Answers are kept as they are: encoding one on every check is the ledger's largest cost on the hot path.
+const encode = (outcome: Outcome) => (outcome._tag === "Answered" ? outcome : encodeOutcome(outcome))
+const decode = (kept: Kept["outcome"]): Outcome =>
+  kept._tag === "Answered" && kept.process instanceof LivenessProcess ? (kept as Outcome) : decodeOutcome(kept)
 
 /** Drops expired entries, then the oldest beyond `max`. Maps iterate in insertion order: the oldest first. */
 const prune = <V extends { readonly expiresAt: number }>(entries: Map<string, V>, now: number, max: number) => {
