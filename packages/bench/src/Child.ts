@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { join } from "node:path"
+import { fileURLToPath } from "node:url"
 import { request } from "undici"
 import { root } from "./Report.js"
 
@@ -104,6 +105,37 @@ export const procCpuMillis = (pid: number) => {
 
 /** USER_HZ: 100 on every Linux this runs on. */
 const CLOCK_TICKS_PER_SECOND = 100
+
+/** What the provider stub (src/Stub.ts) has answered so far. */
+export interface StubCounts {
+  readonly tokens: number
+  readonly processes: number
+  readonly aws: number
+}
+
+export interface Stub {
+  readonly child: Child
+  /** `http://127.0.0.1:<port>`, no trailing slash: Unico's token and API hosts and AWS's endpoint at once. */
+  readonly url: string
+  readonly counts: () => Promise<StubCounts>
+}
+
+/** Spawns `node --import tsx packages/bench/src/<file>` (a child written in TypeScript beside this file). */
+export const tsNode = (file: string, env: Record<string, string>, options: { readonly keepOutput?: boolean } = {}) =>
+  node(["--import", import.meta.resolve("tsx"), fileURLToPath(new URL(`./${file}`, import.meta.url))], env, options)
+
+/** Starts the cheap provider stub (src/Stub.ts) in its own process and waits until it answers. */
+export const startStub = async (): Promise<Stub> => {
+  const port = await freePort()
+  const child = tsNode("Stub.ts", { PORT: String(port) })
+  const url = `http://${HOST}:${port}`
+  const counts = async () => {
+    const response = await request(`${url}/stats`)
+    return (await response.body.json()) as StubCounts
+  }
+  await waitFor(child, "the provider stub", () => answers200(`${url}/stats`))
+  return { child, url, counts }
+}
 
 /** Paths of built entry points, from the repository root. */
 export const entry = {
