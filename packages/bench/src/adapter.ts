@@ -12,10 +12,8 @@
  * - AWS SDK v3: `@aws-sdk/client-rekognition` `CreateFaceLivenessSession` (the peer), SigV4-signed, over a keep-alive
  *   `NodeHttpHandler` (its default agent: keep-alive, 50 sockets); its request body is `{}`, so it has no 200 KB row.
  * - `Liveness.check` over `UnicoHttp`: the real workflow (`Liveness.layer` over `UnicoHttp.layer` over
- *   `UndiciHttpClient.layer`, the HttpClient the runtime provides: validation, capture ledger, retry policy,
+ *   `NodeHttpClient.layerUndici`, the HttpClient the runtime provides: validation, capture ledger, retry policy,
  *   deadline, spans, metrics, token cache), no tenant limiter, logs off. The goals are this row's.
- * - the same over `NodeHttpClient.layerUndici` (`@effect/platform-node`'s default undici client), to compare the
- *   lean client with it.
  * - `Liveness.check` over `FakeProvider`: the same workflow with no HTTP, for reference only (the fake does Unico's
  *   payload work in process, so it is not part of any goal).
  *
@@ -32,7 +30,7 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { CheckPolicy, Liveness } from "@liveness/core"
 import { FakeProvider, Fixtures } from "@liveness/fake"
-import { UndiciHttpClient, UnicoHttp } from "@liveness/unico-http"
+import { UnicoHttp } from "@liveness/unico-http"
 import { NodeHttpHandler } from "@smithy/node-http-handler"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -56,14 +54,13 @@ const ROUNDS = 4
 const API_KEY = "k"
 const BIG_BODY = 200_000
 
-type ClientName = "undici" | "naive" | "aws" | "adapter" | "adapterPlatform" | "fake"
+type ClientName = "undici" | "naive" | "aws" | "adapter" | "fake"
 
 const LABELS: Record<ClientName, string> = {
   undici: "raw undici `request` (the limit)",
   naive: "naive `@effect/platform` HttpClient (`layerUndici`, Schema decode)",
   aws: "AWS SDK v3 `CreateFaceLivenessSession` (the peer)",
-  adapter: "**`Liveness.check` over `UnicoHttp`** (on `UndiciHttpClient`, as the runtime ships it)",
-  adapterPlatform: "`Liveness.check` over `UnicoHttp` on `NodeHttpClient.layerUndici` (comparison)",
+  adapter: "**`Liveness.check` over `UnicoHttp`** (on `NodeHttpClient.layerUndici`, as the runtime ships it)",
   fake: "`Liveness.check` over `FakeProvider` (reference, no HTTP)"
 }
 
@@ -73,7 +70,6 @@ const HITS: Record<ClientName, keyof StubCounts | undefined> = {
   naive: "processes",
   aws: "aws",
   adapter: "processes",
-  adapterPlatform: "processes",
   fake: undefined
 }
 
@@ -159,8 +155,7 @@ export const makeClients = async (stub: Stub) => {
       )
     )
   // As the runtime provides it (`LIVENESS_PROVIDER=unico`), and over the default undici client for comparison.
-  const adapterRuntime = overAdapter(UndiciHttpClient.layer)
-  const adapterPlatformRuntime = overAdapter(NodeHttpClient.layerUndici)
+  const adapterRuntime = overAdapter(NodeHttpClient.layerUndici)
   // The same workflow over the in-memory fake.
   const fakeRuntime = ManagedRuntime.make(
     Liveness.layer.pipe(Layer.provide(FakeProvider.layer()), Layer.provide(policy), Layer.provide(quiet))
@@ -228,12 +223,10 @@ export const makeClients = async (stub: Stub) => {
     naive,
     aws,
     adapter: checkWith(adapterRuntime),
-    adapterPlatform: checkWith(adapterPlatformRuntime),
     fake: checkWith(fakeRuntime)
   }
   const close = async () => {
     await adapterRuntime.dispose()
-    await adapterPlatformRuntime.dispose()
     await fakeRuntime.dispose()
     await naiveRuntime.dispose()
     await agent.close()
@@ -246,7 +239,7 @@ export const runAsync = async () => {
   const stub = await startStub()
   const big = uniqueSdkPayloads(BIG_BODY)
   const tiny = () => Fixtures.sdkPayload()
-  const all: ReadonlyArray<ClientName> = ["undici", "naive", "aws", "adapter", "adapterPlatform", "fake"]
+  const all: ReadonlyArray<ClientName> = ["undici", "naive", "aws", "adapter", "fake"]
   const configurations: ReadonlyArray<Configuration> = [
     {
       key: "tiny32",
@@ -456,8 +449,8 @@ export const runAsync = async () => {
         "`CreateFaceLivenessSession` (the peer: SigV4-signed, body `{}`, so no 200 KB row) over a keep-alive",
         "`NodeHttpHandler`; `Liveness.check` over `UnicoHttp.layer` (the real workflow and adapter: validation, capture",
         "ledger, retry policy, deadline, spans, metrics, token cache; no tenant limiter, logs off) on",
-        "`UndiciHttpClient.layer`, the HttpClient the runtime provides (the goals are this row's), and the same on",
-        "`NodeHttpClient.layerUndici` for comparison; and, for reference only, `Liveness.check` over `FakeProvider`",
+        "`NodeHttpClient.layerUndici`, the HttpClient the runtime provides (the goals are this row's); and, for",
+        "reference only, `Liveness.check` over `FakeProvider`",
         "(no HTTP; the fake does Unico's payload work in process).",
         `Three configurations, each ${ROUNDS} alternated rounds (the first client rotating every round) after a warm-up`,
         `of every client: ${tiny32.title} (${tiny32.perRound.toLocaleString("en")} calls per round and client,`,

@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import {
   type CaptureLedger,
   CaptureLedgerMemory,
@@ -17,7 +18,7 @@ import {
 import { FakeProvider } from "@liveness/fake"
 import { type RedisConfigError, RedisCoordination } from "@liveness/redis"
 import { Sandbox } from "@liveness/sandbox"
-import { UndiciHttpClient, type UnicoConfigError, UnicoHttp } from "@liveness/unico-http"
+import { type UnicoConfigError, UnicoHttp } from "@liveness/unico-http"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -65,7 +66,7 @@ export const providerLayer = (
     case "unico":
       return tokenInfo("unico", "unico (the real Unico IDCloud API)").pipe(
         Layer.provideMerge(UnicoHttp.layerConfig),
-        Layer.provide(UndiciHttpClient.layer)
+        Layer.provide(NodeHttpClient.layerUndici)
       )
     case "sandbox":
       return tokenInfo(
@@ -73,7 +74,7 @@ export const providerLayer = (
         "sandbox (embedded default: the real HTTP adapter against a local Unico-compatible server)"
       ).pipe(
         Layer.provideMerge(Sandbox.layer()),
-        Layer.provide(UndiciHttpClient.layer)
+        Layer.provide(NodeHttpClient.layerUndici)
       )
     case "fake":
       return Layer.effect(
