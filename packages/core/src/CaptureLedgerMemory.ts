@@ -11,16 +11,9 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import {
-  abandoned,
-  CaptureLedger,
-  type Claim,
-  type Outcome,
-  Outcome as OutcomeSchema,
-  type Wait
-} from "./CaptureLedger.js"
+import { abandoned, CaptureLedger, type Claim, type Outcome, type Wait } from "./CaptureLedger.js"
 import { CheckPolicy, type LedgerOptions } from "./CheckPolicy.js"
-import { LivenessProcess } from "./LivenessProcess.js"
+import { LivenessError } from "./LivenessError.js"
 
 interface InFlight {
   readonly digest: string
@@ -36,15 +29,18 @@ interface Kept {
    * An answer as it is (immutable data); an error encoded (plain data), since an error instance keeps its stack and
    * the spans it was raised in, ten times the size of the outcome itself. Decoded again when it is read.
    */
-  readonly outcome: Outcome | typeof OutcomeSchema.Encoded
+  readonly outcome:
+    | Extract<Outcome, { readonly _tag: "Answered" }>
+    | { readonly _tag: "Failed"; readonly error: typeof LivenessError.Encoded }
 }
 
-const encodeOutcome = Schema.encodeSync(OutcomeSchema)
-const decodeOutcome = Schema.decodeSync(OutcomeSchema)
+const encodeError = Schema.encodeSync(LivenessError)
+const decodeError = Schema.decodeSync(LivenessError)
 // Answers are kept as they are: encoding one on every check is the ledger's largest cost on the hot path.
-const encode = (outcome: Outcome) => (outcome._tag === "Answered" ? outcome : encodeOutcome(outcome))
+const encode = (outcome: Outcome): Kept["outcome"] =>
+  outcome._tag === "Answered" ? outcome : { _tag: "Failed", error: encodeError(outcome.error) }
 const decode = (kept: Kept["outcome"]): Outcome =>
-  kept._tag === "Answered" && kept.process instanceof LivenessProcess ? (kept as Outcome) : decodeOutcome(kept)
+  kept._tag === "Answered" ? kept : { _tag: "Failed", error: decodeError(kept.error) }
 
 /** Drops expired entries, then the oldest beyond `max`. Maps iterate in insertion order: the oldest first. */
 const prune = <V extends { readonly expiresAt: number }>(entries: Map<string, V>, now: number, max: number) => {

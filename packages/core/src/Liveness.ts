@@ -40,11 +40,8 @@ import * as SelfiePayload from "./SelfiePayload.js"
 import * as TenantRateLimiter from "./TenantRateLimiter.js"
 import * as Verdict from "./Verdict.js"
 
-export interface CheckResult {
-  readonly process: LivenessProcess
-  readonly verdict: Verdict.Verdict
-  /** Provider requests made for this check (1 when the first attempt answered). */
-  readonly attempts: number
+/** A check's answer (`attempts`: provider requests made for it, 1 when the first attempt answered). */
+export interface CheckResult extends ExactlyOnce.Answer {
   /**
    * True when this is the outcome of an earlier check of the same capture, given again by the capture ledger without
    * a provider request (`attempts` is then the earlier check's).
@@ -133,8 +130,8 @@ export const make: Effect.Effect<
 
   /**
    * Runs `request` under the retry schedule (RetrySchedule: the policy says when, the core says whether).
-   * `replaySafe` says whether an ambiguous failure may be replayed. `attempts` counts the requests that held
-   * their permit (a check still waiting for the quota has sent nothing), for the errors that report it.
+   * `replaySafe` says whether an ambiguous failure may be replayed. `attempts` records the attempts started and the
+   * last one that held its permit (a check still waiting for the quota has sent nothing), for the answer and errors.
    */
   const withRetries = <A>(
     operation: Operation,
@@ -147,7 +144,7 @@ export const make: Effect.Effect<
     const once = Effect.suspend(() => {
       const attemptNumber = ++attempts.started
       const sent = Effect.suspend(() => {
-        attempts.count = attemptNumber
+        attempts.lastSent = attemptNumber
         return request
       })
       return attempt(operation, attemptNumber, sent)
@@ -187,9 +184,7 @@ export const make: Effect.Effect<
           })
         )
       )
-    return Effect.retry(once, RetrySchedule.forCheck({ policy, replaySafe, startedAt, attempts, onRetry })).pipe(
-      Effect.map((a) => [a, attempts.started] as const)
-    )
+    return Effect.retry(once, RetrySchedule.forCheck({ policy, replaySafe, startedAt, attempts, onRetry }))
   }
 
   /** The retry loop under the one deadline, then the verdict, with metrics, logs and span attributes. */
@@ -197,14 +192,14 @@ export const make: Effect.Effect<
     operation: Operation,
     request: Effect.Effect<LivenessProcess, LivenessError>,
     replaySafe: boolean,
-    attempts: RetrySchedule.Attempts = { started: 0, count: 0, tokenRefusals: 0 }
+    attempts: RetrySchedule.Attempts = { started: 0, lastSent: 0, tokenRefusals: 0 }
   ) =>
     Effect.gen(function*() {
       const startedAt = yield* Clock.currentTimeMillis
-      const [process, made] = yield* withRetries(operation, request, replaySafe, startedAt, attempts).pipe(
+      const process = yield* withRetries(operation, request, replaySafe, startedAt, attempts).pipe(
         Deadline.timeoutFail({
           duration: policy.deadline,
-          onTimeout: () => new DeadlineExceeded({ deadlineMillis, attempts: attempts.count })
+          onTimeout: () => new DeadlineExceeded({ deadlineMillis, attempts: attempts.lastSent })
         })
       )
       const verdict = Verdict.fromProcess(process)
@@ -214,7 +209,7 @@ export const make: Effect.Effect<
           Effect.annotateLogs({ processId: process.id })
         )
       }
-      return { process, verdict, attempts: made } satisfies ExactlyOnce.Answer
+      return { process, verdict, attempts: attempts.started } satisfies ExactlyOnce.Answer
     }).pipe(
       Effect.tap((result) =>
         Effect.all([
@@ -274,9 +269,9 @@ export const make: Effect.Effect<
       yield* Effect.annotateCurrentSpan({ "liveness.payload_kind": kind._tag })
       const key = CaptureKey.captureKey(providerScope, valid)
       const digest = CaptureKey.requestDigest(options.caller ?? "", valid)
-      const attempts: RetrySchedule.Attempts = { started: 0, count: 0, tokenRefusals: 0 }
+      const attempts: RetrySchedule.Attempts = { started: 0, lastSent: 0, tokenRefusals: 0 }
       const submitted = yield* ExactlyOnce.run(
-        { ledger, key, digest, lease, scope, sent: () => attempts.count > 0 },
+        { ledger, key, digest, lease, scope, sent: () => attempts.lastSent > 0 },
         run("createProcess", provider.createProcess(valid), SelfiePayload.isReplaySafe(kind), attempts)
       )
       yield* Effect.annotateCurrentSpan({ "liveness.replayed": submitted.replayed })

@@ -43,7 +43,7 @@ export interface Attempts {
   /** Attempts started (the first included), whether or not they reached the provider request. */
   started: number
   /** The number of the last attempt that reached the provider request (it held a quota permit); 0 for none. */
-  count: number
+  lastSent: number
   /** Refused access tokens seen: the first is renewed and retried, a second is final. */
   tokenRefusals: number
 }
