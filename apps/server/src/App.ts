@@ -28,6 +28,7 @@ import * as Logging from "./Logging.js"
 import * as OpenApi from "./OpenApi.js"
 import * as Problems from "./Problems.js"
 import * as Prometheus from "./Prometheus.js"
+import * as TryPage from "./TryPage.js"
 
 /**
  * The runtime, once warmed: its layer was built successfully at start-up, so running on it fails only with the
@@ -134,6 +135,9 @@ const isJson = (contentType: string | undefined) =>
 
 const JSON_RESPONSE = "application/json; charset=utf-8"
 
+/** How many provider requests the check made: the one figure of a check its 200 body (Unico's) has no room for. */
+const ATTEMPTS_HEADER = "X-Liveness-Attempts"
+
 const PROBLEM_RESPONSE = `${Problems.CONTENT_TYPE}; charset=utf-8`
 
 export const make = (context: Context): express.Express => {
@@ -221,7 +225,10 @@ export const make = (context: Context): express.Express => {
         onRight: (result) => {
           f.verdict = result.verdict
           f.processId = result.process.id
-          return () => sendJson(res, 200, body(result))
+          return () => {
+            res.setHeader(ATTEMPTS_HEADER, String(result.attempts))
+            sendJson(res, 200, body(result))
+          }
         },
         onLeft: (error) => {
           const mapped = Problems.fromLivenessError(error, requestId)
@@ -395,6 +402,7 @@ export const make = (context: Context): express.Express => {
         "RateLimit",
         "RateLimit-Policy",
         "Retry-After",
+        ATTEMPTS_HEADER,
         "X-Liveness-Provider",
         "X-Liveness-Simulated"
       ],
@@ -483,6 +491,52 @@ export const make = (context: Context): express.Express => {
       if (error !== undefined && !res.headersSent) next(error)
     })
   })
+
+  // The testers' page, on a simulated provider only; where it is not served, a 404 that says why.
+  const { tryPage, tryPayloads, tryScenarios, tryScript, tryStyle } = OpenApi.routes
+  const tryRefusal = TryPage.refusal(config, provider)
+  const tryServed: RequestHandler = (req, res, next) =>
+    tryRefusal === undefined ? next() : problemOf(res, req, "notFound", tryRefusal)
+  const tryScenariosJson = TryPage.scenarios(provider)
+  app.get(
+    tryPage.express,
+    route(tryPage.express),
+    tryServed,
+    (_req, res) => send(res, 200, "text/html; charset=utf-8", TryPage.page)
+  )
+  app.get(
+    tryScript.express,
+    route(tryScript.express),
+    tryServed,
+    (_req, res) => send(res, 200, "text/javascript; charset=utf-8", TryPage.script)
+  )
+  app.get(
+    tryStyle.express,
+    route(tryStyle.express),
+    tryServed,
+    (_req, res) => send(res, 200, "text/css; charset=utf-8", TryPage.style)
+  )
+  app.get(
+    tryScenarios.express,
+    route(tryScenarios.express),
+    tryServed,
+    (_req, res) => sendJson(res, 200, tryScenariosJson)
+  )
+  app.post(
+    tryPayloads.express,
+    route(tryPayloads.express),
+    tryServed,
+    requireJson,
+    parseJson,
+    (req, res) =>
+      Either.match(TryPage.mint(req.body as unknown), {
+        onLeft: (errors) =>
+          problemOf(res, req, "invalidRequest", errors.map((issue) => `${issue.field} ${issue.message}`).join("; "), {
+            errors
+          }),
+        onRight: (minted) => sendJson(res, 200, minted)
+      })
+  )
 
   // Anything else: 404 as a problem.
   app.use((req, res) => {

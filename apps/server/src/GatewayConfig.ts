@@ -13,6 +13,7 @@
  * | `CORS_ORIGINS` | none | comma-separated origins allowed to call from a browser |
  * | `SHUTDOWN_GRACE_MS` | 10000 | how long in-flight checks may run after SIGTERM/SIGINT |
  * | `LOG_LEVEL` | info | pino level: trace, debug, info, warn, error, fatal, silent |
+ * | `GATEWAY_TRY_PAGE` | true, false in production | serve the testers' page `/try` (on a simulated provider only) |
  */
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
@@ -39,6 +40,11 @@ export interface GatewayConfig {
   readonly corsOrigins: ReadonlyArray<string>
   readonly shutdownGraceMillis: number
   readonly logLevel: LogLevel
+  /**
+   * Whether `/try`, the testers' page, may be served (on the sandbox or the fake only). Off in production unless
+   * asked for, like the simulated providers themselves.
+   */
+  readonly tryPage: boolean
 }
 
 /** A gateway setting that must not start, with the setting's name and the fix. */
@@ -93,7 +99,8 @@ export const load: Effect.Effect<GatewayConfig, ConfigError.ConfigError | Gatewa
       bodyLimit: Config.string("BODY_LIMIT").pipe(Config.withDefault("4mb")),
       corsOrigins: Config.string("CORS_ORIGINS").pipe(Config.withDefault("")),
       shutdownGraceMillis: integerIn("SHUTDOWN_GRACE_MS", 0, 3_600_000, 10_000),
-      logLevel: Config.string("LOG_LEVEL").pipe(Config.withDefault("info"))
+      logLevel: Config.string("LOG_LEVEL").pipe(Config.withDefault("info")),
+      tryPage: Config.option(Config.boolean("GATEWAY_TRY_PAGE"))
     })
     const production = values.nodeEnv === "production"
 
@@ -143,7 +150,8 @@ export const load: Effect.Effect<GatewayConfig, ConfigError.ConfigError | Gatewa
       bodyLimitBytes,
       corsOrigins,
       shutdownGraceMillis: values.shutdownGraceMillis,
-      logLevel: logLevel as LogLevel
+      logLevel: logLevel as LogLevel,
+      tryPage: Option.getOrElse(values.tryPage, () => !production)
     }
   }
 )

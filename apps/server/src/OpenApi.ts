@@ -2,6 +2,7 @@
  * The gateway's OpenAPI 3.1 document, as a typed object. It lists every route the app serves (a test
  * checks both directions against the Express router) and the problem table of Problems.ts.
  */
+import { Scenario } from "@liveness/fake"
 import * as IdempotencyKey from "./IdempotencyKey.js"
 import * as Problems from "./Problems.js"
 
@@ -85,7 +86,12 @@ export const routes = {
   metrics: { method: "get", express: "/metrics", openapi: "/metrics" },
   openapi: { method: "get", express: "/openapi.json", openapi: "/openapi.json" },
   docs: { method: "get", express: "/docs", openapi: "/docs" },
-  docsAsset: { method: "get", express: "/docs/assets/:file", openapi: "/docs/assets/{file}" }
+  docsAsset: { method: "get", express: "/docs/assets/:file", openapi: "/docs/assets/{file}" },
+  tryPage: { method: "get", express: "/try", openapi: "/try" },
+  tryScript: { method: "get", express: "/try/app.js", openapi: "/try/app.js" },
+  tryStyle: { method: "get", express: "/try/app.css", openapi: "/try/app.css" },
+  tryScenarios: { method: "get", express: "/try/scenarios.json", openapi: "/try/scenarios.json" },
+  tryPayloads: { method: "post", express: "/try/payloads", openapi: "/try/payloads" }
 } as const satisfies Record<string, { method: Method; express: string; openapi: string }>
 
 /** The swagger-ui files served under /docs/assets (besides the generated `init.js`). */
@@ -165,6 +171,11 @@ const limitedHeaders: Record<string, Reference> = {
 
 const gatewayKey = [{ gatewayKey: [] }]
 
+const attemptsHeader: Reference = { $ref: "#/components/headers/X-Liveness-Attempts" }
+
+/** What a `/try` route answers where the page is not served. */
+const tryRefused = { "404": problemRef(404) }
+
 const processResponses = (
   extra: ReadonlyArray<Problems.ProblemType>,
   headers: Record<string, Reference> = limitedHeaders
@@ -179,7 +190,7 @@ const processResponses = (
   return {
     "200": {
       description: "The process, as Unico returns it, with the derived `verdict`.",
-      headers,
+      headers: { ...headers, "X-Liveness-Attempts": attemptsHeader },
       content: {
         "application/json": {
           schema: { $ref: "#/components/schemas/ProcessResult" },
@@ -195,6 +206,11 @@ const text = (description: string, contentType: string, schema: JsonSchema = { t
   description,
   headers: commonHeaders,
   content: { [contentType]: { schema } }
+})
+
+/** One of the files of the testers' page (the page, its script, its stylesheet). */
+const tryFile = (operationId: string, summary: string, description: string, contentType: string): PathItem => ({
+  get: { operationId, summary, tags: ["testers"], responses: { "200": text(description, contentType), ...tryRefused } }
 })
 
 export const document: Document = {
@@ -223,7 +239,13 @@ export const document: Document = {
   },
   tags: [
     { name: "processes", description: "Liveness checks (Unico's contract)" },
-    { name: "operations", description: "Health, readiness, metrics and documentation" }
+    { name: "operations", description: "Health, readiness, metrics and documentation" },
+    {
+      name: "testers",
+      description: "`/try`, a page for testers that runs every scenario of the simulated provider from the browser. " +
+        "Served on the sandbox and the fake only, and off with `NODE_ENV=production` unless `GATEWAY_TRY_PAGE=true` " +
+        "(elsewhere these routes answer 404 `not-found`, saying why)."
+    }
   ],
   paths: {
     [routes.createProcess.openapi]: {
@@ -390,10 +412,118 @@ export const document: Document = {
           "404": problemRef(404)
         }
       }
+    },
+    [routes.tryPage.openapi]: tryFile(
+      "tryPage",
+      "The testers' page: every scenario from the browser",
+      "The HTML page. It lists the fake's documented scenarios, makes a fresh fake SDK payload for one (or takes an " +
+        "image file or a camera snapshot), sends it to `POST /processes/v1` with a gateway key typed on the page " +
+        "(kept in the page's memory only) and shows the answer; sends a capture again to show the replay, keeps " +
+        "the session's checks and reads a process back.",
+      "text/html"
+    ),
+    [routes.tryScript.openapi]: tryFile(
+      "tryScript",
+      "The testers' page's script",
+      "Plain JavaScript.",
+      "text/javascript"
+    ),
+    [routes.tryStyle.openapi]: tryFile("tryStyle", "The testers' page's stylesheet", "CSS.", "text/css"),
+    [routes.tryScenarios.openapi]: {
+      get: {
+        operationId: "tryScenarios",
+        summary: "The fake's documented scenarios (magic CPFs and outcomes) and the plain-image rules",
+        tags: ["testers"],
+        responses: {
+          "200": {
+            description: "The same table as the fake's README (`MagicValues.documented`).",
+            headers: commonHeaders,
+            content: { "application/json": { schema: { $ref: "#/components/schemas/TryScenarios" } } }
+          },
+          ...tryRefused
+        }
+      }
+    },
+    [routes.tryPayloads.openapi]: {
+      post: {
+        operationId: "tryPayload",
+        summary: "A fresh fake SDK payload (single use, valid 10 minutes)",
+        description: "Made by the fake's `Fixtures.sdkPayload`: a compact JWT whose `scenario` claim decides the " +
+          "outcome when the subject's CPF is not a magic one. Accepted by the sandbox and the fake only.",
+        tags: ["testers"],
+        requestBody: {
+          required: true,
+          content: {
+            "application/json": {
+              schema: {
+                type: "object",
+                properties: { scenario: { $ref: "#/components/schemas/ScenarioName" } }
+              },
+              example: { scenario: "unavailable-once" }
+            }
+          }
+        },
+        responses: {
+          "200": {
+            description: "The payload, to send as `imageBase64`.",
+            headers: commonHeaders,
+            content: {
+              "application/json": {
+                schema: {
+                  type: "object",
+                  required: ["imageBase64", "issuedAt"],
+                  properties: {
+                    imageBase64: { type: "string" },
+                    scenario: { $ref: "#/components/schemas/ScenarioName" },
+                    issuedAt: { type: "string", format: "date-time" }
+                  }
+                }
+              }
+            }
+          },
+          ...Object.fromEntries([400, 404, 413, 415].map((status) => [String(status), problemRef(status)]))
+        }
+      }
     }
   },
   components: {
     schemas: {
+      ScenarioName: { type: "string", enum: Scenario.names },
+      TryScenarios: {
+        type: "object",
+        required: ["provider", "scenarios", "otherCpfs", "plainImage"],
+        properties: {
+          provider: {
+            type: "object",
+            required: ["kind", "description"],
+            properties: { kind: { $ref: "#/components/schemas/ProviderKind" }, description: { type: "string" } }
+          },
+          scenarios: {
+            type: "array",
+            items: {
+              type: "object",
+              required: ["scenario", "cpf", "answers", "gives"],
+              properties: {
+                scenario: { $ref: "#/components/schemas/ScenarioName" },
+                cpf: { type: "string", pattern: "^\\d{11}$" },
+                answers: { type: "string", description: "What the provider answers (markdown inline code)." },
+                gives: { type: "string", description: "What the check gives, with the default policy." }
+              }
+            }
+          },
+          otherCpfs: { type: "string", description: "What any other valid CPF gives." },
+          plainImage: {
+            type: "object",
+            required: ["formats", "maxBytes", "minLongSide", "minShortSide"],
+            properties: {
+              formats: { type: "array", items: { enum: ["jpeg", "png", "webp"] } },
+              maxBytes: { type: "integer" },
+              minLongSide: { type: "integer" },
+              minShortSide: { type: "integer" }
+            }
+          }
+        }
+      },
       CreateProcessRequest: {
         type: "object",
         description: "Unico's `POST /processes/v1` body.",
@@ -502,6 +632,11 @@ export const document: Document = {
         schema: { type: "string" }
       },
       "Retry-After": { description: "Seconds to wait before trying again.", schema: { type: "integer" } },
+      "X-Liveness-Attempts": {
+        description: "The provider requests the check made (1 when the first attempt answered; a replay gives the " +
+          "first check's).",
+        schema: { type: "integer", minimum: 1 }
+      },
       [IdempotencyKey.REPLAYED_HEADER]: {
         description: "`POST /processes/v1` only: `true` when this answer is the capture's first answer given again " +
           "from the capture ledger (no provider request was made). Absent otherwise.",

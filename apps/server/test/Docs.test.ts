@@ -8,55 +8,28 @@
  * scripts/ensure-chromium.mjs` installs it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { existsSync } from "node:fs"
-import { mkdir, mkdtemp, rm } from "node:fs/promises"
-import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
-import { type BrowserContext, chromium, type Page } from "playwright-core"
+import type { BrowserContext, Page } from "playwright-core"
 import { Docs, OpenApi } from "../src/index.js"
+import { available, launch, type Launched, output, requiredUnderCi } from "./Chromium.js"
 import { startGateway, type TestGateway } from "./support.js"
 
-const CHROMIUM = "/usr/bin/chromium"
-const available = existsSync(CHROMIUM)
-
-const output = fileURLToPath(new URL("../test-output/", import.meta.url))
-
-// A failing test, not a skipped suite: CI's totals count it.
-it.runIf(!available && process.env.CI === "true")("/docs in headless Chromium: Chromium is installed (CI=true)", () => {
-  expect.fail(`Chromium is missing at ${CHROMIUM}: run node scripts/ensure-chromium.mjs`)
-})
+requiredUnderCi("/docs in headless Chromium")
 
 describe.skipIf(!available)("/docs in headless Chromium", () => {
   let gw: TestGateway
+  let browser: Launched
   let context: BrowserContext
-  let userDataDir: string
 
   beforeAll(async () => {
-    await mkdir(output, { recursive: true })
     gw = await startGateway({ LIVENESS_PROVIDER: "fake" })
-    userDataDir = await mkdtemp(join(tmpdir(), "liveness-docs-chromium-"))
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync"
-      ],
-      viewport: { width: 1280, height: 900 }
-    })
+    browser = await launch()
+    context = browser.context
   }, 60_000)
 
   afterAll(async () => {
-    await context?.close()
+    await browser?.close()
     await gw?.close()
-    if (userDataDir !== undefined) await rm(userDataDir, { recursive: true, force: true })
   })
 
   /** Asserts, without waiting, that the title and every operation of the document are on screen. */

@@ -63,6 +63,9 @@ export const dimensions = (format: "jpeg" | "png" | "webp", bytes: Uint8Array): 
   }
 }
 
-/** Unico's minimum: 640x480, in either orientation. */
+/** Unico's minimum resolution, 640x480, in either orientation: the longer side, then the shorter. */
+export const MIN_LONG_SIDE = 640
+export const MIN_SHORT_SIDE = 480
+
 export const isHighEnough = ({ height, width }: Dimensions): boolean =>
-  Math.max(width, height) >= 640 && Math.min(width, height) >= 480
+  Math.max(width, height) >= MIN_LONG_SIDE && Math.min(width, height) >= MIN_SHORT_SIDE

@@ -4,13 +4,26 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as TestClock from "effect/TestClock"
-import { FakeProvider, Fixtures, MagicValues } from "../src/index.js"
+import { readFile } from "node:fs/promises"
+import { FakeProvider, Fixtures, MagicValues, Scenario } from "../src/index.js"
 import { fakeLayer, withTime } from "./support.js"
 
 const check = (code: string, imageBase64 = Fixtures.sdkPayload()) =>
   Liveness.check({ subject: { code, name: "Test Subject" }, imageBase64 })
 
 describe("magic subject codes, through Liveness.check", () => {
+  it("the README's table is MagicValues.documented, one row per scenario in Scenario.names order", async () => {
+    const readme = await readFile(new URL("../README.md", import.meta.url), "utf8")
+    const rows = readme.split("\n").filter((line) => /^\| `\d{11}`/.test(line)).map((line) =>
+      line.slice(1, -1).split(" | ").map((cell) => cell.trim())
+    )
+    expect(rows.map(([cpf, answers, gives]) => ({ cpf: /\d{11}/.exec(cpf!)![0], answers, gives }))).toEqual(
+      MagicValues.documented.map(({ answers, cpf, gives }) => ({ cpf, answers, gives }))
+    )
+    expect(MagicValues.documented.map((row) => row.scenario)).toEqual(Scenario.names)
+    for (const row of MagicValues.documented) expect(MagicValues.cpfOf(row.scenario)).toBe(row.cpf)
+  })
+
   it("every magic code is a valid CPF", () => {
     for (const cpf of [MagicValues.LIVE_CPF, ...MagicValues.byCpf.keys()]) expect(Cpf.isValid(cpf)).toBe(true)
   })
