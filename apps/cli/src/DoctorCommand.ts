@@ -10,11 +10,10 @@
  * words for a key of the wrong type).
  */
 import * as Command from "@effect/cli/Command"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { CheckPolicy, Liveness, type LivenessError } from "@liveness/core"
 import { ProviderSelection } from "@liveness/runtime"
 import { Sandbox } from "@liveness/sandbox"
-import { UnicoEnvironment, UnicoHttp, UnicoOptions } from "@liveness/unico-http"
+import { UndiciHttpClient, UnicoEnvironment, UnicoHttp, UnicoOptions } from "@liveness/unico-http"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Console from "effect/Console"
@@ -206,7 +205,7 @@ export const networkChecks = (options: UnicoOptions.Options) =>
     const context = yield* Layer.build(
       Liveness.layer.pipe(
         Layer.provideMerge(UnicoHttp.layer(options)),
-        Layer.provide(NodeHttpClient.layerUndici),
+        Layer.provide(UndiciHttpClient.layer()),
         Layer.provide(CheckPolicy.layer({ maxAttempts: 2, deadline: Duration.seconds(20), rateLimit: undefined }))
       )
     )

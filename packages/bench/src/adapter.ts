@@ -30,7 +30,7 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { CheckPolicy, Liveness } from "@liveness/core"
 import { FakeProvider, Fixtures } from "@liveness/fake"
-import { UnicoHttp } from "@liveness/unico-http"
+import { UndiciHttpClient, UnicoHttp } from "@liveness/unico-http"
 import { NodeHttpHandler } from "@smithy/node-http-handler"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -54,13 +54,14 @@ const ROUNDS = 4
 const API_KEY = "k"
 const BIG_BODY = 200_000
 
-type ClientName = "undici" | "naive" | "aws" | "adapter" | "fake"
+type ClientName = "undici" | "naive" | "aws" | "adapter" | "adapterUndici" | "fake"
 
 const LABELS: Record<ClientName, string> = {
   undici: "raw undici `request` (the limit)",
   naive: "naive `@effect/platform` HttpClient (`layerUndici`, Schema decode)",
   aws: "AWS SDK v3 `CreateFaceLivenessSession` (the peer)",
-  adapter: "**`Liveness.check` over `UnicoHttp`** (on `NodeHttpClient.layerUndici`, as the runtime ships it)",
+  adapter: "**`Liveness.check` over `UnicoHttp`** (on `UndiciHttpClient`, as the runtime ships it)",
+  adapterUndici: "`Liveness.check` over `UnicoHttp` on `NodeHttpClient.layerUndici` (for comparison)",
   fake: "`Liveness.check` over `FakeProvider` (reference, no HTTP)"
 }
 
@@ -70,6 +71,7 @@ const HITS: Record<ClientName, keyof StubCounts | undefined> = {
   naive: "processes",
   aws: "aws",
   adapter: "processes",
+  adapterUndici: "processes",
   fake: undefined
 }
 
@@ -129,10 +131,16 @@ const pool = async (
 }
 
 /** The clients, each a function of one payload that resolves true when the call got its answer (also for profiling). */
-export const makeClients = async (stub: Stub) => {
+export const makeClients = async (
+  stub: Stub,
+  /** Added to every Effect client's runtime (src/profile.ts counts fibers and operations with a supervisor). */
+  options: { readonly instrument?: Layer.Layer<never> | undefined } = {}
+) => {
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 })
   const pem = privateKey.export({ type: "pkcs8", format: "pem" }).toString()
-  const quiet = Logger.remove(Logger.defaultLogger)
+  const quiet = options.instrument === undefined
+    ? Logger.remove(Logger.defaultLogger)
+    : Layer.merge(Logger.remove(Logger.defaultLogger), options.instrument)
   const policy = CheckPolicy.layer({ rateLimit: undefined })
 
   // The real adapter under the real workflow, over an HttpClient.
@@ -155,7 +163,8 @@ export const makeClients = async (stub: Stub) => {
       )
     )
   // As the runtime provides it (`LIVENESS_PROVIDER=unico`), and over the default undici client for comparison.
-  const adapterRuntime = overAdapter(NodeHttpClient.layerUndici)
+  const adapterRuntime = overAdapter(UndiciHttpClient.layer())
+  const adapterUndiciRuntime = overAdapter(NodeHttpClient.layerUndici)
   // The same workflow over the in-memory fake.
   const fakeRuntime = ManagedRuntime.make(
     Liveness.layer.pipe(Layer.provide(FakeProvider.layer()), Layer.provide(policy), Layer.provide(quiet))
@@ -190,7 +199,7 @@ export const makeClients = async (stub: Stub) => {
   }
 
   // The naive Effect client: what a user writing it by hand over `@effect/platform` would do.
-  const naiveRuntime = ManagedRuntime.make(NodeHttpClient.layerUndici)
+  const naiveRuntime = ManagedRuntime.make(Layer.merge(NodeHttpClient.layerUndici, quiet))
   const httpClient = (await naiveRuntime.runPromise(HttpClient.HttpClient)).pipe(HttpClient.filterStatusOk)
   const Process = Schema.Struct({ id: Schema.String, status: Schema.Number, liveness: Schema.optional(Schema.Number) })
   const naive = (payload: string) =>
@@ -202,7 +211,7 @@ export const makeClients = async (stub: Stub) => {
       Effect.flatMap(HttpClientResponse.schemaBodyJson(Process)),
       Effect.scoped,
       Effect.either,
-      Effect.runPromise
+      naiveRuntime.runPromise
     ).then(Either.isRight)
 
   // The peer: AWS SDK v3, its Node handler with its default keep-alive agent made explicit.
@@ -223,10 +232,12 @@ export const makeClients = async (stub: Stub) => {
     naive,
     aws,
     adapter: checkWith(adapterRuntime),
+    adapterUndici: checkWith(adapterUndiciRuntime),
     fake: checkWith(fakeRuntime)
   }
   const close = async () => {
     await adapterRuntime.dispose()
+    await adapterUndiciRuntime.dispose()
     await fakeRuntime.dispose()
     await naiveRuntime.dispose()
     await agent.close()
@@ -239,7 +250,7 @@ export const runAsync = async () => {
   const stub = await startStub()
   const big = uniqueSdkPayloads(BIG_BODY)
   const tiny = () => Fixtures.sdkPayload()
-  const all: ReadonlyArray<ClientName> = ["undici", "naive", "aws", "adapter", "fake"]
+  const all: ReadonlyArray<ClientName> = ["undici", "naive", "aws", "adapter", "adapterUndici", "fake"]
   const configurations: ReadonlyArray<Configuration> = [
     {
       key: "tiny32",

@@ -4,10 +4,12 @@
  * events, exits, including @effect/platform's http client spans that carry request headers) and no error
  * (String, JSON, message, stack, pretty cause).
  */
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import { Liveness, type LivenessError } from "@liveness/core"
 import { Fixtures } from "@liveness/fake"
-import { UnicoHttp } from "@liveness/unico-http"
+import { UndiciHttpClient, UnicoHttp } from "@liveness/unico-http"
 import * as Cause from "effect/Cause"
 import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -248,13 +250,13 @@ interface Observed {
 }
 
 /** Runs one scenario under the capturing logger and tracer and gathers everything that was observable. */
-const observe = (scenario: Scenario) =>
+const observe = (scenario: Scenario, client: Layer.Layer<HttpClient.HttpClient> = NodeHttpClient.layerUndici) =>
   Effect.gen(function*() {
     const unico = yield* fakeUnico(scenario.script)
     const { capture, layer } = capturing()
     const payload = Fixtures.sdkPayload({ size: 2048 })
     const layers = workflow(
-      adapter({ authUrl: unico.server.url, apiUrl: unico.server.url, keys, apiKey: API_KEY }),
+      adapter({ authUrl: unico.server.url, apiUrl: unico.server.url, keys, apiKey: API_KEY, client }),
       { maxAttempts: 2 }
     )
     const { exit, settings } = yield* Effect.gen(function*() {
@@ -295,27 +297,36 @@ const secretsOf = (observed: Observed, assertions: ReadonlyArray<string>) => {
   ]
 }
 
+// Both HttpClients the adapter is documented with: the lean one the runtime ships, and @effect/platform-node's, whose
+// spans carry the request headers.
+const clients = [
+  ["UndiciHttpClient", UndiciHttpClient.layer()],
+  ["NodeHttpClient.layerUndici", NodeHttpClient.layerUndici]
+] as const
+
 describe("no secret in logs, spans or errors", () => {
   for (const scenario of scenarios) {
-    it.scopedLive(scenario.name, () =>
-      Effect.gen(function*() {
-        const observed = yield* observe(scenario)
-        const assertions = (yield* observed.unico.tokenRequests).map(assertionOf)
-        // The secrets did travel (on the wire), so the search below is not vacuous.
-        expect(assertions.length).toBeGreaterThan(0)
-        expect(assertions.every((assertion) => assertion.split(".").length === 3)).toBe(true)
-        // What was captured is real: log lines at debug level and the http client's spans.
-        expect(observed.capture.lines.length).toBeGreaterThan(0)
-        const names = observed.capture.spans.map((span) => span.name)
-        expect(names).toContain("Liveness.check")
-        expect(names).toContain("UnicoHttp.mintToken")
-        expect(names.some((name) => name.startsWith("http.client"))).toBe(true)
-        // The net is cast at every level: the workflow's debug line is caught when it retries.
-        expect(observed.capture.lines.some((line) => line.includes("level=DEBUG") && line.includes("retrying"))).toBe(
-          scenario.retries
-        )
-        expect(leaks(observed.corpus, secretsOf(observed, assertions))).toEqual([])
-      }))
+    for (const [clientName, client] of clients) {
+      it.scopedLive(`${scenario.name} (${clientName})`, () =>
+        Effect.gen(function*() {
+          const observed = yield* observe(scenario, client)
+          const assertions = (yield* observed.unico.tokenRequests).map(assertionOf)
+          // The secrets did travel (on the wire), so the search below is not vacuous.
+          expect(assertions.length).toBeGreaterThan(0)
+          expect(assertions.every((assertion) => assertion.split(".").length === 3)).toBe(true)
+          // What was captured is real: log lines at debug level and the http client's spans.
+          expect(observed.capture.lines.length).toBeGreaterThan(0)
+          const names = observed.capture.spans.map((span) => span.name)
+          expect(names).toContain("Liveness.check")
+          expect(names).toContain("UnicoHttp.mintToken")
+          expect(names.some((name) => name.startsWith("http.client"))).toBe(true)
+          // The net is cast at every level: the workflow's debug line is caught when it retries.
+          expect(observed.capture.lines.some((line) => line.includes("level=DEBUG") && line.includes("retrying"))).toBe(
+            scenario.retries
+          )
+          expect(leaks(observed.corpus, secretsOf(observed, assertions))).toEqual([])
+        }))
+    }
   }
 
   it.scopedLive("the http client spans carry the request headers, with authorization and apikey redacted", () =>
@@ -336,5 +347,19 @@ describe("no secret in logs, spans or errors", () => {
       )
       expect(tokenSpan).toBeDefined()
       expect(tokenSpan!.attributes.get("http.request.header.content-type")).toBe("application/x-www-form-urlencoded")
+    }))
+
+  it.scopedLive("UndiciHttpClient's spans carry the method, the URL and the status, and no header at all", () =>
+    Effect.gen(function*() {
+      const observed = yield* observe(scenarios[0]!, UndiciHttpClient.layer())
+      const httpSpans = observed.capture.spans.filter((span) => span.name.startsWith("http.client"))
+      expect(httpSpans.length).toBeGreaterThanOrEqual(3)
+      for (const span of httpSpans) {
+        expect(span.kind).toBe("client")
+        expect([...span.attributes.keys()].filter((key) => key.includes("header"))).toEqual([])
+        expect(span.attributes.get("http.request.method")).toMatch(/^(GET|POST)$/)
+        expect(String(span.attributes.get("url.full"))).toContain(observed.unico.server.url)
+        expect(span.attributes.get("http.response.status_code")).toBeTypeOf("number")
+      }
     }))
 })

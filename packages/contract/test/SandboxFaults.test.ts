@@ -3,11 +3,11 @@
  * the caller gets, what was retried, and what the sandbox counted (a capture is never billed twice). Also the
  * sandbox's per-tenant quota against the workflow's own limiter. HTTP only: the fake has no transport.
  */
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import { CheckPolicy, Liveness, type LivenessError, TenantRateLimiter } from "@liveness/core"
 import { Fixtures, MagicValues, Submissions } from "@liveness/fake"
 import { type Faults, Sandbox } from "@liveness/sandbox"
+import { UndiciHttpClient } from "@liveness/unico-http"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
@@ -279,7 +279,7 @@ describe("sandbox faults through the real workflow (HTTP adapter)", () => {
           // No quota at the sandbox: this is about the order of token and permit, not about 429s.
           Layer.provideMerge(Sandbox.layer({ rateLimit: false })),
           Layer.provide(CheckPolicy.layer(testPolicy)),
-          Layer.provide(NodeHttpClient.layerUndici)
+          Layer.provide(UndiciHttpClient.layer())
         )
         yield* Effect.forEach(Array.from({ length: 3 }, () => sdkInput()), (input) => Liveness.check(input)).pipe(
           Effect.provide(layer)

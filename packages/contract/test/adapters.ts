@@ -18,13 +18,12 @@
  * request in flight at the provider (the `slow` scenario) asks for an isolated instance: a fresh sandbox and
  * adapter, stopped with the test.
  */
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type { HttpClient } from "@effect/platform/HttpClient"
 import { afterAll } from "@effect/vitest"
 import { CheckPolicy, Liveness, type LivenessProvider } from "@liveness/core"
 import { FakeProvider, Fixtures, type Scenario, type ScenarioEngine } from "@liveness/fake"
 import { Sandbox } from "@liveness/sandbox"
-import { UnicoHttp, type UnicoOptions } from "@liveness/unico-http"
+import { UndiciHttpClient, UnicoHttp, type UnicoOptions } from "@liveness/unico-http"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -180,7 +179,7 @@ export const httpLayer = (
 > =>
   workflowOver(
     Layer.provideMerge(sandboxProbe(false), providerOverSandbox(sandbox, adapter)).pipe(
-      Layer.provide(NodeHttpClient.layerUndici)
+      Layer.provide(UndiciHttpClient.layer())
     ),
     policy
   )
@@ -215,7 +214,7 @@ export const sharedHttp = (
   adapter: Partial<UnicoOptions.Options> = {}
 ) => {
   const shared = ManagedRuntime.make(
-    providerOverSandbox(sandbox, adapter).pipe(Layer.provide(NodeHttpClient.layerUndici))
+    providerOverSandbox(sandbox, adapter).pipe(Layer.provide(UndiciHttpClient.layer()))
   )
   afterAll(() => shared.dispose())
   const context = Layer.effectContext(Effect.map(shared.runtimeEffect, (runtime) => runtime.context))

@@ -19,7 +19,8 @@ interface InFlight {
   readonly digest: string
   readonly token: string
   readonly leaseUntil: number
-  readonly done: Deferred.Deferred<Wait>
+  /** Made by the first request that waits for this claim: most claims are never waited for. */
+  done: Deferred.Deferred<Wait> | undefined
 }
 
 interface Kept {
@@ -64,66 +65,68 @@ export const make = (options: LedgerOptions): Effect.Effect<CaptureLedger.Servic
       prune(settled, now, options.maxEntries)
     }
 
-    /** Ends an in-flight claim (settled, released or abandoned) and wakes its waiters. */
+    /** Ends an in-flight claim (settled, released or abandoned) and wakes its waiters, if any. */
     const finish = (key: string, held: InFlight, wait: Wait) => {
       inFlight.delete(key)
-      return Deferred.succeed(held.done, wait)
+      if (held.done !== undefined) Deferred.unsafeDone(held.done, Effect.succeed(wait))
     }
 
     /** The current state of `key`; an in-flight claim past its lease settles as abandoned here. */
-    const lookup = (key: string, now: number) =>
-      Effect.gen(function*() {
-        const held = inFlight.get(key)
-        if (held !== undefined && now >= held.leaseUntil) {
-          keep(key, held.digest, abandoned, now)
-          yield* finish(key, held, { _tag: "Settled", digest: held.digest, outcome: abandoned })
-        } else if (held !== undefined) {
-          return held
-        }
-        const kept = settled.get(key)
-        if (kept !== undefined && kept.expiresAt <= now) {
-          settled.delete(key)
-          return undefined
-        }
-        return kept
-      })
+    const lookup = (key: string, now: number): InFlight | Kept | undefined => {
+      const held = inFlight.get(key)
+      if (held !== undefined && now >= held.leaseUntil) {
+        keep(key, held.digest, abandoned, now)
+        finish(key, held, { _tag: "Settled", digest: held.digest, outcome: abandoned })
+      } else if (held !== undefined) {
+        return held
+      }
+      const kept = settled.get(key)
+      if (kept !== undefined && kept.expiresAt <= now) {
+        settled.delete(key)
+        return undefined
+      }
+      return kept
+    }
 
+    // Each operation is one synchronous step (its time read from the fiber's Clock): the ledger is on every check.
     const claim = (key: string, digest: string, lease: Duration.Duration) =>
-      Effect.gen(function*() {
-        const now = yield* Clock.currentTimeMillis
-        const found = yield* lookup(key, now)
-        if (found !== undefined && "token" in found) return { _tag: "InFlight", digest: found.digest } satisfies Claim
-        if (found !== undefined) {
-          return { _tag: "Settled", digest: found.digest, outcome: decode(found.outcome) } satisfies Claim
-        }
-        const token = String(++tokens)
-        const done = yield* Deferred.make<Wait>()
-        inFlight.set(key, { digest, token, leaseUntil: now + Duration.toMillis(lease), done })
-        return { _tag: "Claimed", token } satisfies Claim
-      })
+      Effect.clockWith((clock) =>
+        Effect.sync((): Claim => {
+          const now = clock.unsafeCurrentTimeMillis()
+          const found = lookup(key, now)
+          if (found !== undefined && "token" in found) return { _tag: "InFlight", digest: found.digest }
+          if (found !== undefined) return { _tag: "Settled", digest: found.digest, outcome: decode(found.outcome) }
+          const token = String(++tokens)
+          inFlight.set(key, { digest, token, leaseUntil: now + Duration.toMillis(lease), done: undefined })
+          return { _tag: "Claimed", token }
+        })
+      )
 
     const settle = (key: string, token: string, outcome: Outcome) =>
-      Effect.gen(function*() {
-        const held = inFlight.get(key)
-        if (held === undefined || held.token !== token) return
-        keep(key, held.digest, outcome, yield* Clock.currentTimeMillis)
-        yield* finish(key, held, { _tag: "Settled", digest: held.digest, outcome })
-      })
+      Effect.clockWith((clock) =>
+        Effect.sync(() => {
+          const held = inFlight.get(key)
+          if (held === undefined || held.token !== token) return
+          keep(key, held.digest, outcome, clock.unsafeCurrentTimeMillis())
+          finish(key, held, { _tag: "Settled", digest: held.digest, outcome })
+        })
+      )
 
     const release = (key: string, token: string) =>
-      Effect.suspend(() => {
+      Effect.sync(() => {
         const held = inFlight.get(key)
-        return held === undefined || held.token !== token ? Effect.void : finish(key, held, { _tag: "Released" })
+        if (held !== undefined && held.token === token) finish(key, held, { _tag: "Released" })
       })
 
     const await_ = (key: string): Effect.Effect<Wait> =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
-        const found = yield* lookup(key, now)
+        const found = lookup(key, now)
         if (found === undefined) return { _tag: "Released" } satisfies Wait
         if (!("token" in found)) {
           return { _tag: "Settled", digest: found.digest, outcome: decode(found.outcome) } satisfies Wait
         }
+        found.done ??= yield* Deferred.make<Wait>()
         // Wake at the lease's end at the latest, to settle an abandoned claim.
         const woken = yield* Deferred.await(found.done).pipe(
           Effect.timeoutOption(Duration.millis(found.leaseUntil - now))

@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import * as Effect from "effect/Effect"
+import type * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
@@ -49,7 +49,7 @@ export type CheckInput = typeof CheckInput.Type
 /** The wire shape (Unico's JSON body). */
 export type CheckInputEncoded = typeof CheckInput.Encoded
 
-const decode = Schema.decodeUnknown(CheckInput)
+const decode = Schema.decodeUnknownEither(CheckInput)
 
 const toFieldIssues = (error: ParseResult.ParseError) =>
   ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
@@ -61,12 +61,13 @@ const toFieldIssues = (error: ParseResult.ParseError) =>
  * Validates unknown input (a parsed JSON body, CLI flags, or an already validated `CheckInput`) and
  * reports every problem at once, each with its field.
  */
-export const validate = (input: unknown): Effect.Effect<CheckInput, InvalidRequest> => {
+export const validate = (input: unknown): Effect.Effect<CheckInput, InvalidRequest> => validateEither(input)
+
+/** `validate`, synchronously (an `Either` is also an `Effect`: one step where a check needs it). */
+export const validateEither = (input: unknown): Either.Either<CheckInput, InvalidRequest> => {
   // A CheckInput that has already been validated carries a Redacted payload: validate what it wraps.
   const raw = isValidated(input) ? { ...input, imageBase64: Redacted.value(input.imageBase64) } : input
-  return decode(raw, { errors: "all" }).pipe(
-    Effect.mapError((error) => new InvalidRequest({ errors: toFieldIssues(error) }))
-  )
+  return Either.mapLeft(decode(raw, { errors: "all" }), (error) => new InvalidRequest({ errors: toFieldIssues(error) }))
 }
 
 const isValidated = (input: unknown): input is CheckInput =>

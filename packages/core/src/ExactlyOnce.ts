@@ -19,7 +19,6 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import * as Metric from "effect/Metric"
 import type * as Scope from "effect/Scope"
 import { abandoned, type CaptureLedger, type Outcome, remembers } from "./CaptureLedger.js"
 import { type LivenessError, PayloadRejected } from "./LivenessError.js"
@@ -58,17 +57,31 @@ const reusedByAnother = new PayloadRejected({
   detail: "this capture was already submitted by another request, and a capture is submitted once"
 })
 
-const counted = (result: "claimed" | "replayed" | "joined" | "refused") =>
-  Metric.increment(LivenessMetrics.tagged(LivenessMetrics.ledgerRequests, "result", result))
+const counters = {
+  claimed: LivenessMetrics.tagged(LivenessMetrics.ledgerRequests, "result", "claimed"),
+  replayed: LivenessMetrics.tagged(LivenessMetrics.ledgerRequests, "result", "replayed"),
+  joined: LivenessMetrics.tagged(LivenessMetrics.ledgerRequests, "result", "joined"),
+  refused: LivenessMetrics.tagged(LivenessMetrics.ledgerRequests, "result", "refused")
+}
+
+/** Counts what the ledger did, in the step of `then` (one step on every check). */
+const counted = <A>(
+  result: keyof typeof counters,
+  then: (fiber: Fiber.RuntimeFiber<unknown, unknown>) => Effect.Effect<A>
+) =>
+  Effect.withFiberRuntime<A>((fiber) => {
+    LivenessMetrics.updateIn(fiber, counters[result], 1)
+    return then(fiber)
+  })
 
 const fromOutcome = (outcome: Outcome): Either.Either<Answer, LivenessError> =>
   outcome._tag === "Answered"
     ? Either.right({ process: outcome.process, verdict: outcome.verdict, attempts: outcome.attempts })
     : Either.left(outcome.error)
 
-const refused = Effect.as(
-  counted("refused"),
-  { outcome: Either.left(reusedByAnother), replayed: false } satisfies Submitted
+const refused = counted(
+  "refused",
+  () => Effect.succeed<Submitted>({ outcome: Either.left(reusedByAnother), replayed: false })
 )
 
 /**
@@ -81,7 +94,7 @@ const settledFor = (
   result: "replayed" | "joined"
 ) =>
   settled.digest === digest
-    ? Effect.as(counted(result), { outcome: fromOutcome(settled.outcome), replayed: true } satisfies Submitted)
+    ? counted(result, () => Effect.succeed<Submitted>({ outcome: fromOutcome(settled.outcome), replayed: true }))
     : refused
 
 /** Runs `check` at most once per capture key (see the module's comment). */
@@ -103,21 +116,20 @@ export const run = (options: Options, check: Effect.Effect<Answer, LivenessError
   }
 
   const owned = (token: string) =>
-    Effect.gen(function*() {
-      yield* counted("claimed")
+    counted("claimed", () =>
       // The fiber succeeds with the check's exit: a failure is the caller's to report, not an "unhandled error" of
       // the fiber (which Effect would log at Debug, with the error's stack, for every failed check).
-      const fiber = yield* check.pipe(
-        Effect.onExit((exit) => record(token, exit)),
-        Effect.exit,
-        Effect.forkIn(options.scope)
-      )
-      const exit = Exit.flatten(yield* Fiber.await(fiber))
-      if (Exit.isSuccess(exit)) return { outcome: Either.right(exit.value), replayed: false } satisfies Submitted
-      const failure = Cause.failureOption(exit.cause)
-      if (failure._tag === "Some") return { outcome: Either.left(failure.value), replayed: false } satisfies Submitted
-      return yield* Effect.failCause(exit.cause as Cause.Cause<never>)
-    })
+      Effect.flatMap(
+        check.pipe(Effect.onExit((exit) => record(token, exit)), Effect.exit, Effect.forkIn(options.scope)),
+        (fiber) =>
+          Effect.flatMap(Fiber.await(fiber), (joined): Effect.Effect<Submitted> => {
+            const exit = Exit.flatten(joined)
+            if (Exit.isSuccess(exit)) return Effect.succeed({ outcome: Either.right(exit.value), replayed: false })
+            const failure = Cause.failureOption(exit.cause)
+            if (failure._tag === "Some") return Effect.succeed({ outcome: Either.left(failure.value), replayed: false })
+            return Effect.failCause(exit.cause as Cause.Cause<never>)
+          })
+      ))
 
   const attempt: Effect.Effect<Submitted> = Effect.flatMap(ledger.claim(key, digest, options.lease), (claim) => {
     switch (claim._tag) {

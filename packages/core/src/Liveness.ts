@@ -11,7 +11,6 @@
  *
  * @since 0.1.0
  */
-import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -38,6 +37,7 @@ import * as RetryClass from "./RetryClass.js"
 import * as RetrySchedule from "./RetrySchedule.js"
 import * as SelfiePayload from "./SelfiePayload.js"
 import * as TenantRateLimiter from "./TenantRateLimiter.js"
+import * as Tracing from "./Tracing.js"
 import * as Verdict from "./Verdict.js"
 
 /** A check's answer (`attempts`: provider requests made for it, 1 when the first attempt answered). */
@@ -102,7 +102,24 @@ export const make: Effect.Effect<
   // A claim outlives its check only when the check's process died: the deadline bounds every live check.
   const lease = Duration.sum(policy.deadline, LEASE_MARGIN)
 
-  const prepare = provider.prepare ?? Effect.void
+  const prepare = provider.prepare
+
+  // Every metric a check touches, tagged once (see LivenessMetrics.tagged).
+  const metricsOf = (operation: Operation) => ({
+    latency: LivenessMetrics.tagged(LivenessMetrics.providerLatency, "operation", operation),
+    attempts: LivenessMetrics.tagged(LivenessMetrics.providerAttempts, "operation", operation),
+    duration: LivenessMetrics.tagged(LivenessMetrics.checkLatency, "operation", operation),
+    byVerdict: (verdict: Verdict.Verdict) =>
+      // A read-back is not a check: it is counted apart, so a process read twice is still one check.
+      LivenessMetrics.tagged(
+        operation === "createProcess" ? LivenessMetrics.checksByVerdict : LivenessMetrics.readsByVerdict,
+        "verdict",
+        verdict
+      ),
+    byError: (error: LivenessError) =>
+      LivenessMetrics.tagged(LivenessMetrics.errorsByTag, "error", error._tag, "operation", operation)
+  })
+  const metrics = { createProcess: metricsOf("createProcess"), getProcess: metricsOf("getProcess") }
 
   /** Whether a capture that may have been submitted must not be sent again (reads are always idempotent). */
   const singleSubmission = (operation: Operation) => operation === "createProcess" && !policy.replayAmbiguous
@@ -112,19 +129,20 @@ export const make: Effect.Effect<
    * preparation (e.g. an access token) comes first, outside the permit: see LivenessProvider.prepare.
    */
   const attempt = <A>(operation: Operation, attemptNumber: number, request: Effect.Effect<A, LivenessError>) => {
+    const { attempts, latency } = metrics[operation]
     // Counted once the request runs, whatever its outcome (an interrupted request was sent too).
-    const measured = request.pipe(
-      Metric.trackDuration(LivenessMetrics.tagged(LivenessMetrics.providerLatency, "operation", operation)),
-      Effect.ensuring(
-        Metric.increment(LivenessMetrics.tagged(LivenessMetrics.providerAttempts, "operation", operation))
-      )
-    )
-    return prepare.pipe(
-      Effect.zipRight(limiter.withPermit(measured)),
-      Effect.withSpan(`LivenessProvider.${operation}`, {
-        attributes: { "liveness.attempt": attemptNumber },
-        captureStackTrace: false
-      })
+    const measured = Effect.withFiberRuntime<A, LivenessError>((fiber) => {
+      const startNanos = LivenessMetrics.clockIn(fiber).unsafeCurrentTimeNanos()
+      return Effect.onExit(request, () =>
+        Effect.withFiberRuntime((fiber) => {
+          LivenessMetrics.updateIn(fiber, latency, LivenessMetrics.elapsedIn(fiber, startNanos))
+          LivenessMetrics.updateIn(fiber, attempts, 1)
+          return Effect.void
+        }))
+    })
+    const permitted = limiter.withPermit(measured)
+    return (prepare === undefined ? permitted : Effect.zipRight(prepare, permitted)).pipe(
+      Tracing.withSpan(`LivenessProvider.${operation}`, { attributes: { "liveness.attempt": attemptNumber } })
     )
   }
 
@@ -132,6 +150,7 @@ export const make: Effect.Effect<
    * Runs `request` under the retry schedule (RetrySchedule: the policy says when, the core says whether).
    * `replaySafe` says whether an ambiguous failure may be replayed. `attempts` records the attempts started and the
    * last one that held its permit (a check still waiting for the quota has sent nothing), for the answer and errors.
+   * The schedule is built only when the first attempt fails: most checks need none.
    */
   const withRetries = <A>(
     operation: Operation,
@@ -184,7 +203,16 @@ export const make: Effect.Effect<
           })
         )
       )
-    return Effect.retry(once, RetrySchedule.forCheck({ policy, replaySafe, startedAt, attempts, onRetry }))
+    return Effect.catchAll(once, (first) => {
+      // Effect.retry from here on, its schedule starting with the first failure, as if it had run the first attempt.
+      let replayed = false
+      const next = Effect.suspend(() => {
+        if (replayed) return once
+        replayed = true
+        return Effect.fail(first)
+      })
+      return Effect.retry(next, RetrySchedule.forCheck({ policy, replaySafe, startedAt, attempts, onRetry }))
+    })
   }
 
   /** The retry loop under the one deadline, then the verdict, with metrics, logs and span attributes. */
@@ -193,93 +221,97 @@ export const make: Effect.Effect<
     request: Effect.Effect<LivenessProcess, LivenessError>,
     replaySafe: boolean,
     attempts: RetrySchedule.Attempts = { started: 0, lastSent: 0, tokenRefusals: 0 }
-  ) =>
-    Effect.gen(function*() {
-      const startedAt = yield* Clock.currentTimeMillis
-      const process = yield* withRetries(operation, request, replaySafe, startedAt, attempts).pipe(
+  ): Effect.Effect<ExactlyOnce.Answer, LivenessError> =>
+    Effect.withFiberRuntime((fiber) => {
+      const clock = LivenessMetrics.clockIn(fiber)
+      const startNanos = clock.unsafeCurrentTimeNanos()
+      const startedAt = clock.unsafeCurrentTimeMillis()
+      const { byError, byVerdict, duration } = metrics[operation]
+      return withRetries(operation, request, replaySafe, startedAt, attempts).pipe(
         Deadline.timeoutFail({
           duration: policy.deadline,
           onTimeout: () => new DeadlineExceeded({ deadlineMillis, attempts: attempts.lastSent })
-        })
-      )
-      const verdict = Verdict.fromProcess(process)
-      const unknown = Verdict.unknownValues(process)
-      if (unknown !== undefined) {
-        yield* Effect.logWarning(`provider answered a value this library does not know: ${unknown}`).pipe(
-          Effect.annotateLogs({ processId: process.id })
-        )
-      }
-      return { process, verdict, attempts: attempts.started } satisfies ExactlyOnce.Answer
-    }).pipe(
-      Effect.tap((result) =>
-        Effect.all([
-          Effect.annotateCurrentSpan({
-            "liveness.process_id": result.process.id,
-            "liveness.verdict": result.verdict,
-            "liveness.attempts": result.attempts
-          }),
-          // A read-back is not a check: it is counted apart, so a process read twice is still one check.
-          Metric.increment(
-            LivenessMetrics.tagged(
-              operation === "createProcess" ? LivenessMetrics.checksByVerdict : LivenessMetrics.readsByVerdict,
-              "verdict",
-              result.verdict
-            )
-          ),
-          // Debug: a library writes nothing a program did not ask for (Effect's default logger prints Info and
-          // above to standard output). Apps that want the line lower the minimum level.
-          log.annotated(LogLevel.Debug, "liveness process answered", {
-            operation,
-            processId: result.process.id,
-            verdict: result.verdict,
-            attempts: result.attempts
+        }),
+        // One step for the answer's bookkeeping: its span attributes, metrics and (Debug) log line.
+        Effect.flatMap((process) =>
+          Effect.withFiberRuntime<ExactlyOnce.Answer>((fiber) => {
+            const result = { process, verdict: Verdict.fromProcess(process), attempts: attempts.started }
+            Tracing.annotate(fiber, {
+              "liveness.process_id": process.id,
+              "liveness.verdict": result.verdict,
+              "liveness.attempts": result.attempts
+            })
+            LivenessMetrics.updateIn(fiber, byVerdict(result.verdict), 1)
+            LivenessMetrics.updateIn(fiber, duration, LivenessMetrics.elapsedIn(fiber, startNanos))
+            // Debug: a library writes nothing a program did not ask for (Effect's default logger prints Info and
+            // above to standard output). Apps that want the line lower the minimum level.
+            const line = log.lineIn(fiber, LogLevel.Debug, "liveness process answered", {
+              operation,
+              processId: process.id,
+              verdict: result.verdict,
+              attempts: result.attempts
+            })
+            const unknown = Verdict.unknownValues(process)
+            const warning = unknown === undefined ? Effect.void : Effect.logWarning(
+              `provider answered a value this library does not know: ${unknown}`
+            ).pipe(Effect.annotateLogs({ processId: process.id }))
+            return line === Effect.void && unknown === undefined
+              ? Effect.succeed(result)
+              : Effect.as(Effect.zipRight(warning, line), result)
           })
-        ], { discard: true })
-      ),
-      Effect.tapError((error) =>
-        Effect.all([
-          Effect.annotateCurrentSpan({ "liveness.error": error._tag }),
-          Metric.increment(
-            LivenessMetrics.tagged(LivenessMetrics.errorsByTag, "error", error._tag, "operation", operation)
-          ),
-          log.annotated(LogLevel.Debug, "liveness operation failed", { operation, error: error._tag, code: error.code })
-        ], { discard: true })
-      ),
-      Metric.trackDuration(LivenessMetrics.tagged(LivenessMetrics.checkLatency, "operation", operation))
-    )
+        ),
+        Effect.tapError((error) =>
+          Effect.withFiberRuntime((fiber) => {
+            Tracing.annotate(fiber, { "liveness.error": error._tag })
+            LivenessMetrics.updateIn(fiber, byError(error), 1)
+            LivenessMetrics.updateIn(fiber, duration, LivenessMetrics.elapsedIn(fiber, startNanos))
+            return log.lineIn(fiber, LogLevel.Debug, "liveness operation failed", {
+              operation,
+              error: error._tag,
+              code: error.code
+            })
+          })
+        )
+      )
+    })
+
+  /** A check refused by local validation: counted on operation "check" (the provider's are counted by run). */
+  const refusedLocally = (error: InvalidRequest) =>
+    Effect.withFiberRuntime<Submission>((fiber) => {
+      Tracing.annotate(fiber, { "liveness.error": error._tag })
+      LivenessMetrics.updateIn(
+        fiber,
+        LivenessMetrics.tagged(LivenessMetrics.errorsByTag, "error", error._tag, "operation", "check"),
+        1
+      )
+      return Effect.succeed({ outcome: Either.left(error), replayed: false })
+    })
 
   const submit = (input: unknown, options: CheckOptions = {}): Effect.Effect<Submission> =>
-    Effect.gen(function*() {
-      // Only local validation failures count on operation "check"; the provider's are counted by run.
-      const validated = yield* CheckInput.validate(input).pipe(
-        Effect.tapError((error) =>
-          Effect.all([
-            Effect.annotateCurrentSpan({ "liveness.error": error._tag }),
-            Metric.increment(
-              LivenessMetrics.tagged(LivenessMetrics.errorsByTag, "error", error._tag, "operation", "check")
-            )
-          ], { discard: true })
-        ),
-        Effect.either
-      )
-      if (Either.isLeft(validated)) return { outcome: Either.left(validated.left), replayed: false }
+    Effect.suspend(() => {
+      const validated = CheckInput.validateEither(input)
+      if (Either.isLeft(validated)) return refusedLocally(validated.left)
       const valid = validated.right
       // Validation has just classified the payload: its kind follows without another pass over it.
       const kind = SelfiePayload.kindOfAccepted(Redacted.value(valid.imageBase64))
-      yield* Effect.annotateCurrentSpan({ "liveness.payload_kind": kind._tag })
       const key = CaptureKey.captureKey(providerScope, valid)
       const digest = CaptureKey.requestDigest(options.caller ?? "", valid)
       const attempts: RetrySchedule.Attempts = { started: 0, lastSent: 0, tokenRefusals: 0 }
-      const submitted = yield* ExactlyOnce.run(
-        { ledger, key, digest, lease, scope, sent: () => attempts.lastSent > 0 },
-        run("createProcess", provider.createProcess(valid), SelfiePayload.isReplaySafe(kind), attempts)
+      return Effect.flatMap(
+        ExactlyOnce.run(
+          { ledger, key, digest, lease, scope, sent: () => attempts.lastSent > 0 },
+          run("createProcess", provider.createProcess(valid), SelfiePayload.isReplaySafe(kind), attempts)
+        ),
+        (submitted) =>
+          Effect.withFiberRuntime<Submission>((fiber) => {
+            Tracing.annotate(fiber, { "liveness.payload_kind": kind._tag, "liveness.replayed": submitted.replayed })
+            return Effect.succeed({
+              outcome: Either.map(submitted.outcome, (answer) => ({ ...answer, replayed: submitted.replayed })),
+              replayed: submitted.replayed
+            })
+          })
       )
-      yield* Effect.annotateCurrentSpan({ "liveness.replayed": submitted.replayed })
-      return {
-        outcome: Either.map(submitted.outcome, (answer) => ({ ...answer, replayed: submitted.replayed })),
-        replayed: submitted.replayed
-      }
-    }).pipe(Effect.withSpan("Liveness.check", { captureStackTrace: false }))
+    }).pipe(Tracing.withSpan("Liveness.check"))
 
   const check = (input: unknown, options?: CheckOptions) =>
     Effect.flatMap(submit(input, options), (submission) => submission.outcome)
@@ -294,7 +326,7 @@ export const make: Effect.Effect<
       // Reads are idempotent: every transient failure may be retried.
       Effect.flatMap((processId) => run("getProcess", provider.getProcess(processId), true)),
       Effect.map((answer): CheckResult => ({ ...answer, replayed: false })),
-      Effect.withSpan("Liveness.getProcess", { captureStackTrace: false })
+      Tracing.withSpan("Liveness.getProcess")
     )
 
   return { check, submit, getProcess }

@@ -4,7 +4,11 @@
  *
  * @since 0.1.0
  */
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
+import type * as Fiber from "effect/Fiber"
+import * as FiberRef from "effect/FiberRef"
 import * as Metric from "effect/Metric"
 import * as MetricBoundaries from "effect/MetricBoundaries"
 
@@ -99,3 +103,21 @@ export const ledgerRequests = Metric.counter("liveness_capture_ledger_total", {
     "already known), joined (waited for the check in flight), refused (the capture belongs to another request)",
   incremental: true
 })
+
+/**
+ * `Metric.update(metric, input)` inside `fiber`'s current step, with the fiber's metric labels (`Effect.tagMetrics`)
+ * as `Metric.update` applies them: a check updates several metrics at once, and one step for each shows in its profile.
+ */
+export const updateIn = <In>(
+  fiber: Fiber.RuntimeFiber<unknown, unknown>,
+  metric: Metric.Metric<any, In, any>,
+  input: In
+): void => metric.unsafeUpdate(input, fiber.getFiberRef(FiberRef.currentMetricLabels))
+
+/** The fiber's clock (TestClock in tests), for timings taken inside a step. */
+export const clockIn = (fiber: Fiber.RuntimeFiber<unknown, unknown>): Clock.Clock =>
+  Context.get(fiber.currentDefaultServices, Clock.Clock)
+
+/** The time since `startNanos` (from `clockIn(fiber).unsafeCurrentTimeNanos()`), for a latency histogram. */
+export const elapsedIn = (fiber: Fiber.RuntimeFiber<unknown, unknown>, startNanos: bigint): Duration.Duration =>
+  Duration.nanos(clockIn(fiber).unsafeCurrentTimeNanos() - startNanos)

@@ -5,7 +5,6 @@
  *
  * @since 0.1.0
  */
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import {
   type CaptureLedger,
   CaptureLedgerMemory,
@@ -18,7 +17,7 @@ import {
 import { FakeProvider } from "@liveness/fake"
 import { type RedisConfigError, RedisCoordination } from "@liveness/redis"
 import { Sandbox } from "@liveness/sandbox"
-import { type UnicoConfigError, UnicoHttp } from "@liveness/unico-http"
+import { UndiciHttpClient, type UnicoConfigError, UnicoHttp } from "@liveness/unico-http"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -66,7 +65,7 @@ export const providerLayer = (
     case "unico":
       return tokenInfo("unico", "unico (the real Unico IDCloud API)").pipe(
         Layer.provideMerge(UnicoHttp.layerConfig),
-        Layer.provide(NodeHttpClient.layerUndici)
+        Layer.provide(UndiciHttpClient.layer())
       )
     case "sandbox":
       return tokenInfo(
@@ -74,7 +73,7 @@ export const providerLayer = (
         "sandbox (embedded default: the real HTTP adapter against a local Unico-compatible server)"
       ).pipe(
         Layer.provideMerge(Sandbox.layer()),
-        Layer.provide(NodeHttpClient.layerUndici)
+        Layer.provide(UndiciHttpClient.layer())
       )
     case "fake":
       return Layer.effect(

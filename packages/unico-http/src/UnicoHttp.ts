@@ -24,6 +24,7 @@ import {
   LivenessProvider,
   ProviderUnavailable,
   RetryClass,
+  Tracing,
   UnexpectedResponse,
   UnicoCodes
 } from "@liveness/core"
@@ -33,6 +34,7 @@ import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
@@ -98,8 +100,32 @@ export const processBody = (input: CheckInput.CheckInput): string => {
   return `${head}"imageBase64":"${Redacted.value(input.imageBase64)}"}`
 }
 
+/**
+ * `APIKEY` added to the header names an HttpClient redacts in its spans. Only spans read that list, so it is set only
+ * when spans are exported (see Tracing in the core).
+ */
 const withApiKeyRedacted = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.locallyWith(effect, Headers.currentRedactedNames, (names) => [...names, "apikey"])
+  Effect.withFiberRuntime<A, E, R>((fiber) =>
+    Tracing.exportsSpans(fiber)
+      ? Effect.locallyWith(effect, Headers.currentRedactedNames, (names) => [...names, "apikey"])
+      : effect
+  )
+
+const decodeProcess = Schema.decodeUnknownEither(LivenessProcess.LivenessProcess)
+
+/** The process in a 200 answer, read in one step (an `Either` is an `Effect`). */
+const processOf = (body: string): Either.Either<LivenessProcess.LivenessProcess, UnexpectedResponse> => {
+  let json: unknown
+  try {
+    json = JSON.parse(body)
+  } catch {
+    json = undefined
+  }
+  return Either.mapLeft(
+    decodeProcess(json),
+    () => new UnexpectedResponse({ status: 200, detail: "the process in the answer could not be read" })
+  )
+}
 
 /** Builds the adapter from resolved options. */
 export const make = (settings: UnicoOptions.Resolved) =>
@@ -194,26 +220,20 @@ export const make = (settings: UnicoOptions.Resolved) =>
     const call = (
       build: (token: Redacted.Redacted<string>) => HttpClientRequest.HttpClientRequest,
       processId?: string
-    ) =>
-      Effect.gen(function*() {
-        const token = yield* tokens.get
+    ): Effect.Effect<LivenessProcess.LivenessProcess, LivenessError> =>
+      Effect.flatMap(tokens.get, (token) => {
         const request = build(token).pipe(
           HttpClientRequest.bearerToken(token),
           HttpClientRequest.setHeader("APIKEY", apiKey),
           HttpClientRequest.acceptJson
         )
-        const { body, response } = yield* send(request, "api")
-        if (response.status === 200) {
-          return yield* Effect.try(() => JSON.parse(body) as unknown).pipe(
-            Effect.flatMap(LivenessProcess.decode),
-            Effect.mapError(() =>
-              new UnexpectedResponse({ status: 200, detail: "the process in the answer could not be read" })
-            )
-          )
-        }
-        const error = yield* errorOf(response, body, "api", processId)
-        if (RetryClass.of(error) === "reauthenticate") yield* tokens.invalidate(token)
-        return yield* Effect.fail(error)
+        return Effect.flatMap(send(request, "api"), ({ body, response }) => {
+          if (response.status === 200) return processOf(body)
+          return Effect.flatMap(errorOf(response, body, "api", processId), (error) =>
+            RetryClass.of(error) === "reauthenticate"
+              ? Effect.zipRight(tokens.invalidate(token), Effect.fail(error))
+              : Effect.fail(error))
+        })
       })
 
     const provider: LivenessProvider.LivenessProvider.Service = {
@@ -222,11 +242,11 @@ export const make = (settings: UnicoOptions.Resolved) =>
           HttpClientRequest.post(`${settings.apiUrl}/processes/v1`).pipe(
             HttpClientRequest.setBody(HttpBody.raw(processBody(input), { contentType: "application/json" }))
           )
-        ).pipe(withApiKeyRedacted, Effect.withSpan("UnicoHttp.createProcess", { captureStackTrace: false })),
+        ).pipe(withApiKeyRedacted, Tracing.withSpan("UnicoHttp.createProcess")),
       getProcess: (id) =>
         call(() => HttpClientRequest.get(`${settings.apiUrl}/processes/v1/${encodeURIComponent(id)}`), id).pipe(
           withApiKeyRedacted,
-          Effect.withSpan("UnicoHttp.getProcess", { captureStackTrace: false })
+          Tracing.withSpan("UnicoHttp.getProcess")
         ),
       // The token, before the workflow takes a quota permit; `call` then finds it cached.
       prepare: Effect.asVoid(tokens.get),

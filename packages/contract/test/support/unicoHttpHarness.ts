@@ -3,10 +3,11 @@
  * Unico made of a recording server (token endpoint + processes API, answers chosen per test), and the real
  * adapter (`UnicoHttp.layer` over undici) under the real check workflow.
  */
-import { NodeHttpClient, Undici } from "@effect/platform-node"
+import { Undici } from "@effect/platform-node"
+import * as HttpClient from "@effect/platform/HttpClient"
 import { expect } from "@effect/vitest"
 import { CheckPolicy, Liveness } from "@liveness/core"
-import { UnicoHttp } from "@liveness/unico-http"
+import { UndiciHttpClient, UnicoHttp } from "@liveness/unico-http"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
@@ -112,6 +113,8 @@ export interface AdapterOptions {
   readonly keys: KeyPair
   readonly apiKey: string
   readonly timeout?: Duration.DurationInput
+  /** The HttpClient under the adapter (default: UndiciHttpClient, as the runtime ships it). */
+  readonly client?: Layer.Layer<HttpClient.HttpClient>
 }
 
 /** The real adapter over undici. */
@@ -123,22 +126,21 @@ export const adapter = (options: AdapterOptions) =>
     privateKey: Redacted.make(options.keys.pem),
     apiKey: Redacted.make(options.apiKey),
     ...(options.timeout === undefined ? {} : { timeout: options.timeout })
-  }).pipe(Layer.provide(NodeHttpClient.layerUndici))
+  }).pipe(Layer.provide(options.client ?? UndiciHttpClient.layer()))
 
 /**
  * undici with at most `connections` sockets per origin (instead of one per concurrent request): for tests
  * that run many checks at once, where opening a thousand sockets to one loopback server only costs time.
  */
 export const pooledHttpClient = (connections: number) =>
-  NodeHttpClient.layerUndiciWithoutDispatcher.pipe(
-    Layer.provide(
-      Layer.scoped(
-        NodeHttpClient.Dispatcher,
-        Effect.acquireRelease(
-          Effect.sync(() => new Undici.Agent({ connections })),
-          (dispatcher) => Effect.promise(() => dispatcher.destroy())
-        )
-      )
+  Layer.scoped(
+    HttpClient.HttpClient,
+    Effect.map(
+      Effect.acquireRelease(
+        Effect.sync(() => new Undici.Agent({ connections })),
+        (dispatcher) => Effect.promise(() => dispatcher.destroy())
+      ),
+      (dispatcher) => UndiciHttpClient.make(dispatcher)
     )
   )
 

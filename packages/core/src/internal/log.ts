@@ -1,4 +1,5 @@
 import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
 import * as LogLevel from "effect/LogLevel"
 
@@ -10,9 +11,15 @@ export const annotated = (
   level: LogLevel.LogLevel,
   message: string,
   annotations: Record<string, unknown>
+): Effect.Effect<void> => Effect.withFiberRuntime((fiber) => lineIn(fiber, level, message, annotations))
+
+/** `annotated`, decided in `fiber`'s current step: the line's effect, or `Effect.void` when it would be dropped. */
+export const lineIn = (
+  fiber: Fiber.RuntimeFiber<unknown, unknown>,
+  level: LogLevel.LogLevel,
+  message: string,
+  annotations: Record<string, unknown>
 ): Effect.Effect<void> =>
-  Effect.withFiberRuntime((fiber) =>
-    LogLevel.greaterThan(fiber.getFiberRef(FiberRef.currentMinimumLogLevel), level)
-      ? Effect.void
-      : Effect.annotateLogs(Effect.logWithLevel(level, message), annotations)
-  )
+  LogLevel.greaterThan(fiber.getFiberRef(FiberRef.currentMinimumLogLevel), level)
+    ? Effect.void
+    : Effect.annotateLogs(Effect.logWithLevel(level, message), annotations)

@@ -1,0 +1,152 @@
+/**
+ * One client of bench:adapter alone, for a profile: `pnpm --filter @liveness/bench profile <client> <tiny32|big1>
+ * [calls]` (clients: undici, naive, aws, adapter, fake). Prints, over the measured calls (after a warm-up): the
+ * client CPU per call, the fibers started per call (a Supervisor on every Effect client's runtime counts them), and
+ * the bytes allocated per call (the sum of V8's `allocated=` figures from `--trace-gc-nvp`, which this script passes
+ * to a child copy of itself). Add `--cpu-prof` or `--heap-prof` to the node options for a profile of the same run:
+ * `NODE_OPTIONS=--cpu-prof pnpm --filter @liveness/bench profile adapter tiny32`.
+ */
+import { Fixtures } from "@liveness/fake"
+import * as Effect from "effect/Effect"
+import type * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as RuntimeFlags from "effect/RuntimeFlags"
+import * as Supervisor from "effect/Supervisor"
+import { spawnSync } from "node:child_process"
+import { writeFileSync } from "node:fs"
+import { Session } from "node:inspector"
+import { fileURLToPath } from "node:url"
+import { makeClients } from "./adapter.js"
+import { startStub } from "./Child.js"
+import { uniqueSdkPayloads } from "./Payloads.js"
+
+const START = "profile: measuring"
+const END = "profile: measured"
+
+/** Counts the fibers started under it, and the operations they run when op supervision is on. */
+class FiberCounter extends Supervisor.AbstractSupervisor<void> {
+  started = 0
+  operations = 0
+  get value() {
+    return Effect.void
+  }
+  override onStart() {
+    this.started++
+  }
+  /** Operations by the innermost span they ran in and their kind, for LIVENESS_PROFILE_OPS=detail. */
+  readonly where = new Map<string, number>()
+  override onEffect(fiber: Fiber.RuntimeFiber<unknown, unknown>, effect: Effect.Effect<unknown, unknown, unknown>) {
+    this.operations++
+    if (detail) {
+      const span = fiber.currentSpan
+      const key = `${span?._tag === "Span" ? span.name : "(no span)"} ${(effect as unknown as { _op: string })._op}`
+      this.where.set(key, (this.where.get(key) ?? 0) + 1)
+    }
+  }
+  override onEnd<A, E>(_value: Exit.Exit<A, E>) {}
+}
+
+/**
+ * Samples every allocation, also of objects collected since (`LIVENESS_PROFILE_HEAP=<file>.heapprofile`, which Chrome's
+ * DevTools open): `--heap-prof` keeps only what is still alive when it stops, and garbage is what a check makes.
+ */
+const sampleAllocations = async () => {
+  const session = new Session()
+  session.connect()
+  const post = (method: string, params?: object) =>
+    new Promise<any>((resolve, reject) =>
+      session.post(method, params, (error, result) => (error === null ? resolve(result) : reject(error)))
+    )
+  await post("HeapProfiler.enable")
+  await post("HeapProfiler.startSampling", {
+    samplingInterval: 4096,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true
+  })
+  return { stop: async () => (await post("HeapProfiler.stopSampling")).profile as unknown }
+}
+
+const detail = process.env.LIVENESS_PROFILE_OPS === "detail"
+
+const child = async () => {
+  const [name = "adapter", configuration = "tiny32", count = "20000"] = process.argv.slice(2)
+  const calls = Number(count)
+  const concurrency = configuration === "big1" ? 1 : 32
+  const payload = configuration === "big1" ? uniqueSdkPayloads(200_000).next : () => Fixtures.sdkPayload()
+  const counter = new FiberCounter()
+  const stub = await startStub()
+  // Counting operations slows every one down: only on request (LIVENESS_PROFILE_OPS=1), and then CPU is not comparable.
+  const countOps = process.env.LIVENESS_PROFILE_OPS === "1" || detail
+  const instrument = Supervisor.addSupervisor(counter).pipe(
+    Layer.merge(countOps ? RuntimeFlags.enableOpSupervision : Layer.empty)
+  )
+  const { clients, close } = await makeClients(stub, { instrument })
+  const one = clients[name as keyof typeof clients]
+  if (one === undefined) throw new Error(`no client ${name}: ${Object.keys(clients).join(", ")}`)
+  const drive = async (n: number) => {
+    const payloads = Array.from({ length: n }, payload)
+    let next = 0
+    let failed = 0
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+      while (next < payloads.length) if (!(await one(payloads[next++]!))) failed++
+    }))
+    return failed
+  }
+  await drive(Math.min(2000, calls))
+  const started = counter.started
+  const operations = counter.operations
+  const heap = process.env.LIVENESS_PROFILE_HEAP === undefined ? undefined : await sampleAllocations()
+  console.log(START)
+  const cpu = process.cpuUsage()
+  const t0 = performance.now()
+  const failed = await drive(calls)
+  const seconds = (performance.now() - t0) / 1000
+  const used = process.cpuUsage(cpu)
+  console.log(END)
+  if (heap !== undefined) writeFileSync(process.env.LIVENESS_PROFILE_HEAP!, JSON.stringify(await heap.stop()))
+  console.log(JSON.stringify({
+    client: name,
+    configuration,
+    calls,
+    failed,
+    callsPerSecond: Math.round(calls / seconds),
+    cpuMillisPerCall: Number(((used.user + used.system) / 1000 / calls).toFixed(3)),
+    fibersPerCall: Number(((counter.started - started) / calls).toFixed(2)),
+    ...(countOps ? { operationsPerCall: Number(((counter.operations - operations) / calls).toFixed(1)) } : {})
+  }))
+  if (detail) {
+    for (const [key, n] of [...counter.where].sort((a, b) => b[1] - a[1])) {
+      console.error(`${(n / (calls + Math.min(2000, calls))).toFixed(1).padStart(7)}  ${key}`)
+    }
+  }
+  await close()
+  await stub.child.stop()
+}
+
+const parent = () => {
+  const run = spawnSync(process.execPath, [
+    ...process.execArgv,
+    "--trace-gc-nvp",
+    fileURLToPath(import.meta.url),
+    ...process.argv.slice(2)
+  ], {
+    env: { ...process.env, LIVENESS_PROFILE_CHILD: "1" },
+    encoding: "utf8",
+    maxBuffer: 1 << 30,
+    stdio: ["ignore", "pipe", "inherit"]
+  })
+  const lines = run.stdout.split("\n")
+  const from = lines.indexOf(START)
+  const to = lines.indexOf(END)
+  if (run.status !== 0 || from < 0 || to < 0) throw new Error(`the profiled run failed (${run.status})`)
+  const allocated = lines.slice(from, to).reduce(
+    (sum, line) => sum + Number(/ allocated=(\d+)/.exec(line)?.[1] ?? 0),
+    0
+  )
+  const result = JSON.parse(lines.slice(to + 1).find((line) => line.startsWith("{"))!) as { calls: number }
+  console.log(JSON.stringify({ ...result, allocatedKiBPerCall: Math.round(allocated / result.calls / 1024) }))
+}
+
+if (process.env.LIVENESS_PROFILE_CHILD === "1") await child()
+else parent()

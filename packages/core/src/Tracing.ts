@@ -1,0 +1,37 @@
+/**
+ * Spans only where someone receives them. Every Effect runtime starts with a built-in tracer that keeps spans in
+ * memory and exports nothing; a span for it, with its attributes, is per-check work for nobody (a few percent of a
+ * check against a fast provider: `pnpm --filter @liveness/bench profile adapter tiny32`). Under any other tracer
+ * (OpenTelemetry's, a test's recording tracer) every span and attribute below is there as with `Effect.withSpan`.
+ *
+ * @since 0.3.0
+ */
+import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
+import * as FiberRef from "effect/FiberRef"
+import type * as Tracer from "effect/Tracer"
+
+/** The tracer every runtime starts with. */
+const builtInTracer: Tracer.Tracer = Effect.runSync(Effect.tracer)
+
+/** Whether spans made in `fiber` reach a tracer that exports them. */
+export const exportsSpans = (fiber: Fiber.RuntimeFiber<unknown, unknown>): boolean =>
+  fiber.currentTracer !== builtInTracer && fiber.getFiberRef(FiberRef.currentTracerEnabled)
+
+/** `Effect.withSpan`, when spans are exported (see the module's comment); otherwise `effect` itself. */
+export const withSpan = (
+  name: string,
+  options?: Tracer.SpanOptions
+) =>
+<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.withFiberRuntime((fiber) =>
+    exportsSpans(fiber) ? Effect.withSpan(effect, name, { captureStackTrace: false, ...options }) : effect
+  )
+
+/** Sets attributes on the current span, when spans are exported; call it inside a fiber's synchronous step. */
+export const annotate = (fiber: Fiber.RuntimeFiber<unknown, unknown>, attributes: Record<string, unknown>): void => {
+  if (!exportsSpans(fiber)) return
+  const span = fiber.currentSpan
+  if (span?._tag !== "Span") return
+  for (const key in attributes) span.attribute(key, attributes[key])
+}
