@@ -134,10 +134,12 @@ export const runAsync = async () => {
     LIVENESS_RATE_LIMIT: "0"
   })
   const url = (port: number) => `http://${HOST}:${port}`
+  // Node options for the gateway under test only, for a profile: BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=d".
+  const profiling = (process.env.BENCH_GATEWAY_NODE_ARGS ?? "").split(" ").filter((arg) => arg !== "")
   const unico: Server = {
     name: "gateway (real adapter → stub)",
     url: url(ports.unico),
-    child: node([entry.gateway], {
+    child: node([...profiling, entry.gateway], {
       ...gatewayEnv(ports.unico),
       LIVENESS_PROVIDER: "unico",
       UNICO_AUTH_URL: stub.url,

@@ -13,6 +13,10 @@ describe("UnicoHttp.processBody (the request body, written once)", () => {
     [
       ["an SDK payload alone", { imageBase64: jws }],
       ["a plain image with a subject (quotes in the name are escaped)", { imageBase64: jpeg, subject }],
+      ["a name beyond ASCII (written as UTF-8)", {
+        imageBase64: jws,
+        subject: { code: "12345678909", name: "José Ñandú 李" }
+      }],
       [
         "everything",
         { imageBase64: jws, subject, subsidiaryId: "60837cd3-ed3c-4038-ad7c-0a85ad64b03a" }
@@ -21,7 +25,7 @@ describe("UnicoHttp.processBody (the request body, written once)", () => {
   )("%s: the JSON Unico expects, the same as JSON.stringify gives", ([, body]) =>
     Effect.gen(function*() {
       const input = yield* CheckInput.validate(body)
-      const written = UnicoHttp.processBody(input)
+      const written = Buffer.from(UnicoHttp.processBody(input)).toString("utf8")
       expect(JSON.parse(written)).toEqual(body)
       // The payload is written as it is, once, at the end.
       expect(written.endsWith(`"imageBase64":"${body.imageBase64}"}`)).toBe(true)
