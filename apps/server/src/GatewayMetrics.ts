@@ -4,7 +4,7 @@
  * an id in it, a key or a subject.
  */
 import * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
+import { LivenessMetrics } from "@liveness/core"
 import * as Metric from "effect/Metric"
 import * as MetricBoundaries from "effect/MetricBoundaries"
 
@@ -42,22 +42,18 @@ export const replays = Metric.counter("gateway_replays_total", {
   incremental: true
 })
 
+// Recorded from Express callbacks, outside any fiber: straight into the metrics (`unsafeUpdate`, no label of a fiber to
+// add), with each tag set's metric built once (LivenessMetrics.tagged). Running an effect for each (`Effect.runSync`)
+// started a fiber per update, three per request.
+
 /** Records one answered request (called from the response's `finish`/`close`). */
-export const recordRequest = (route: string, method: string, status: string, elapsed: Duration.Duration) =>
-  Effect.runSync(
-    Effect.all([
-      Metric.increment(
-        Metric.tagged(Metric.tagged(Metric.tagged(httpRequests, "route", route), "method", method), "status", status)
-      ),
-      Metric.update(
-        Metric.tagged(Metric.tagged(httpDuration, "route", route), "method", method),
-        Duration.toSeconds(elapsed)
-      )
-    ], { discard: true })
-  )
+export const recordRequest = (route: string, method: string, status: string, elapsed: Duration.Duration) => {
+  LivenessMetrics.tagged(httpRequests, "route", route, "method", method, "status", status).unsafeUpdate(1, [])
+  LivenessMetrics.tagged(httpDuration, "route", route, "method", method).unsafeUpdate(Duration.toSeconds(elapsed), [])
+}
 
-export const setChecksInFlight = (count: number) => Effect.runSync(Metric.set(checksInFlight, count))
+export const setChecksInFlight = (count: number) => checksInFlight.unsafeUpdate(count, [])
 
-export const recordAbandoned = () => Effect.runSync(Metric.increment(abandonedChecks))
+export const recordAbandoned = () => abandonedChecks.unsafeUpdate(1, [])
 
-export const recordReplay = () => Effect.runSync(Metric.increment(replays))
+export const recordReplay = () => replays.unsafeUpdate(1, [])

@@ -4,12 +4,15 @@ import * as Adapter from "./adapter.js"
 import * as Gateway from "./gateway.js"
 import * as Ledger from "./ledger.js"
 import * as Memory from "./memory.js"
+import * as Profile from "./profile.js"
 import * as Quota from "./quota.js"
 import * as Replicas from "./replicas.js"
 import * as Tokens from "./tokens.js"
 
 Effect.runPromise(
-  Effect.all([Adapter.run, Gateway.run, Tokens.run, Quota.run, Memory.run, Ledger.run, Replicas.run], { discard: true })
+  Effect.all([Adapter.run, Profile.run, Gateway.run, Tokens.run, Quota.run, Memory.run, Ledger.run, Replicas.run], {
+    discard: true
+  })
 ).catch(
   (error) => {
     console.error(error)
