@@ -3,8 +3,8 @@
  * (`liveness_*`) from one registry. Labels hold route templates, methods and statuses only: never a path with
  * an id in it, a key or a subject.
  */
-import * as Duration from "effect/Duration"
 import { LivenessMetrics } from "@liveness/core"
+import * as Duration from "effect/Duration"
 import * as Metric from "effect/Metric"
 import * as MetricBoundaries from "effect/MetricBoundaries"
 
