@@ -1,5 +1,5 @@
 /**
- * The tunables of the check workflow, in one place, with the defaults of architecture.md: exponential
+ * The tunables of the check workflow, in one place, with the defaults of docs/architecture.md: exponential
  * backoff from 200 ms with full jitter, capped at 5 s, at most 5 attempts, one 30 s deadline over the whole
  * check, and a tenant quota of 10 requests per second.
  *

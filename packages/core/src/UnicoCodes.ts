@@ -1,5 +1,5 @@
 /**
- * The catalogue of every documented Unico error code (reference/unico-api.md §1.6 and §5.3) and the one
+ * The catalogue of every documented Unico error code (docs/unico-contract.md, Authentication and Errors) and the one
  * function that turns a provider answer into a domain error. Adapters (HTTP and fake) call `toError`;
  * nobody else maps codes, so the two cannot drift apart.
  *
@@ -89,9 +89,9 @@ const tokenRefused = (code: string, status: number, meaning: string): Entry => (
   retry: "reauthenticate"
 })
 
-/** Every documented code, in the order of the reference. */
+/** Every documented code, in the order of docs/unico-contract.md. */
 export const entries: ReadonlyArray<Entry> = [
-  // §1.6: the token endpoint (OAuth2 JWT bearer)
+  // The token endpoint (OAuth2 JWT bearer): docs/unico-contract.md, Token endpoint codes
   auth(
     "1.0.1",
     "the tenant id used to build the issuer is wrong",
@@ -133,7 +133,7 @@ export const entries: ReadonlyArray<Entry> = [
     "the account has access date/time restrictions",
     "call within the allowed window or ask Unico to change it"
   ),
-  // §5.3, HTTP 400
+  // docs/unico-contract.md, Errors: HTTP 400
   {
     code: "20001",
     status: 400,
@@ -155,12 +155,12 @@ export const entries: ReadonlyArray<Entry> = [
   rejected("10506", "security-bundle", "the API key requires the SDK security method and the payload does not meet it"),
   rejected("10507", "expired", "the SDK payload has expired (send it within 10 minutes of capture)"),
   rejected("10508", "reused", "the SDK payload was already used (it is single use)"),
-  // §5.3, HTTP 403
+  // docs/unico-contract.md, Errors: HTTP 403
   denied("30017", 403, "the account may not perform this action (capability not enabled)"),
   denied("10201", 403, "the API key is invalid or missing"),
   tokenRefused("10501", 403, "the access token is invalid"),
   tokenRefused("10502", 403, "the access token has expired"),
-  // §5.3, HTTP 500
+  // docs/unico-contract.md, Errors: HTTP 500
   {
     code: "510",
     status: 500,

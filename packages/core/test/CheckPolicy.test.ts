@@ -20,7 +20,7 @@ const policyFrom = (env: Record<string, string>) => CheckPolicy.CheckPolicy.pipe
 const millis = (duration: Duration.Duration) => Duration.toMillis(duration)
 
 describe("CheckPolicy", () => {
-  it("the defaults are those of architecture.md", () => {
+  it("the defaults are those of docs/architecture.md", () => {
     const d = CheckPolicy.defaults
     expect(d.maxAttempts).toBe(5)
     expect(millis(d.baseDelay)).toBe(200)

@@ -1,5 +1,5 @@
 /**
- * Unico's validation of a `POST /processes/v1` body, with its codes (reference/unico-api.md §5.3): body
+ * Unico's validation of a `POST /processes/v1` body, with its codes (docs/unico-contract.md, Errors): body
  * missing or not an object (20003), subject missing when required (20004), subject.code missing (20005) or
  * not a valid CPF (20507), subject.name missing or with two consecutive spaces (20006), imageBase64 missing
  * (20009), subsidiaryId not a UUID (20003). Payload rules belong to the scenario engine.

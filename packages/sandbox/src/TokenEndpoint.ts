@@ -1,6 +1,6 @@
 /**
  * `POST /oauth2/token`: Unico's JWT-bearer token endpoint, with its checks and its error codes
- * (reference/unico-api.md §1.2–1.6): form fields, RS256 signature against the account's public key, the
+ * (docs/unico-contract.md, Authentication): form fields, RS256 signature against the account's public key, the
  * issuer's tenant (1.0.1), the exact `aud` (no trailing slash), the exact claim set (extra claims 1.2.22,
  * no scope 1.1.1), expiry (1.2.4), lifetime at most one hour, single use (1.2.7).
  *

@@ -1,5 +1,5 @@
 /**
- * Unico's documented hosts per environment (reference/unico-api.md §2). Credentials belong to one
+ * Unico's documented hosts per environment (docs/unico-contract.md, Hosts). Credentials belong to one
  * environment; mixing them is, by Unico's account, the most common cause of 401s.
  *
  * @since 0.1.0
