@@ -17,14 +17,12 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
-import * as Option from "effect/Option"
 import { dirname, resolve } from "node:path"
 import * as Batch from "./Batch.js"
 import * as CaptureFile from "./CaptureFile.js"
 import * as CheckCommand from "./CheckCommand.js"
 import * as ConfigProblem from "./ConfigProblem.js"
 import * as ExitCode from "./ExitCode.js"
-import * as MainLayer from "./MainLayer.js"
 
 const input = Args.path({ name: "input", exists: "yes" }).pipe(
   Args.withDescription("A directory (every capture file in it, sorted by name) or a JSON Lines manifest")
@@ -39,8 +37,6 @@ const concurrency = Options.integer("concurrency").pipe(
 
 /** Errors that will fail every other capture too: the batch stops, and the capture is not written. */
 const stopsTheBatch = (error: LivenessError) => error._tag === "AuthenticationFailed" || error._tag === "AccessDenied"
-
-const defined = <A>(option: Option.Option<A>) => Option.getOrUndefined(option)
 
 export const command = Command.make(
   "batch",
@@ -62,13 +58,7 @@ export const command = Command.make(
         return yield* ExitCode.set(ExitCode.INVALID_INPUT)
       }
       const outPath = resolve(flags.out)
-      const defaults: CheckCommand.SubjectFields = {
-        cpf: defined(flags.cpf),
-        name: defined(flags.name),
-        email: defined(flags.email),
-        phone: defined(flags.phone),
-        subsidiary: defined(flags.subsidiary)
-      }
+      const defaults = CheckCommand.subjectFields(flags)
 
       // The input
       const info = yield* fs.stat(flags.input)
@@ -136,13 +126,6 @@ export const command = Command.make(
           Batch.record(tally, outcome)
         })
 
-      let next = 0
-      const worker = Effect.gen(function*() {
-        while (!stopping && next < pending.length) {
-          yield* checkOne(pending[next++]!)
-        }
-      })
-
       const finish = (interrupted: boolean) =>
         Effect.gen(function*() {
           if (tty || tally.done > 0) yield* progress.draw(true)
@@ -168,9 +151,11 @@ export const command = Command.make(
       yield* Effect.gen(function*() {
         // Build the provider first: a configuration error stops the batch before any check.
         yield* LivenessRuntime.ProviderInfo
+        // A daemon, so that an interruption (Ctrl-C) only stops new checks: a check in flight has spent its capture
+        // and is finished and written; the captures not started yet are skipped (a later run resumes them).
         const pool = yield* Effect.forkDaemon(
-          Effect.all(Array.from({ length: Math.min(flags.concurrency, Math.max(1, pending.length)) }, () => worker), {
-            concurrency: "unbounded",
+          Effect.forEach(pending, (entry) => Effect.suspend(() => stopping ? Effect.void : checkOne(entry)), {
+            concurrency: flags.concurrency,
             discard: true
           })
         )
@@ -189,14 +174,10 @@ export const command = Command.make(
         )
         yield* Fiber.interrupt(progressFiber)
         yield* finish(false)
-      }).pipe(Effect.provide(MainLayer.layer))
+      }).pipe(Effect.provide(LivenessRuntime.layer))
     }).pipe(
       Effect.catchAll((error) => {
-        if (ConfigProblem.is(error)) {
-          return Console.error(ConfigProblem.message(error)).pipe(
-            Effect.zipRight(ExitCode.set(ExitCode.PROVIDER_ERROR))
-          )
-        }
+        if (ConfigProblem.is(error)) return ConfigProblem.report(error, Console.error)
         return Console.error(`Cannot run the batch: ${error.message}`).pipe(
           Effect.zipRight(ExitCode.set(ExitCode.INVALID_INPUT))
         )

@@ -5,12 +5,12 @@ import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import { Liveness } from "@liveness/core"
+import { LivenessRuntime } from "@liveness/runtime"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as CaptureFile from "./CaptureFile.js"
 import * as ConfigProblem from "./ConfigProblem.js"
 import * as ExitCode from "./ExitCode.js"
-import * as MainLayer from "./MainLayer.js"
 import * as Output from "./Output.js"
 import * as Provider from "./Provider.js"
 
@@ -30,7 +30,18 @@ export const subsidiary = Options.text("subsidiary").pipe(
 )
 export const json = Options.boolean("json").pipe(Options.withDescription("Print one JSON object instead of text"))
 
-const defined = <A>(option: Option.Option<A>) => Option.getOrUndefined(option)
+/** The subject flags as given (`--cpf`, `--name`, `--email`, `--phone`, `--subsidiary`), unset ones undefined. */
+export const subjectFields = (
+  flags: {
+    readonly [K in keyof SubjectFields]-?: Option.Option<string>
+  }
+): SubjectFields => ({
+  cpf: Option.getOrUndefined(flags.cpf),
+  name: Option.getOrUndefined(flags.name),
+  email: Option.getOrUndefined(flags.email),
+  phone: Option.getOrUndefined(flags.phone),
+  subsidiary: Option.getOrUndefined(flags.subsidiary)
+})
 
 /** The subject and branch of a check, from flags (or a batch manifest line); all optional. */
 export interface SubjectFields {
@@ -61,25 +72,17 @@ export const command = Command.make(
   (flags) =>
     Effect.gen(function*() {
       const imageBase64 = yield* CaptureFile.read(flags.file)
-      const input = buildInput(imageBase64, {
-        cpf: defined(flags.cpf),
-        name: defined(flags.name),
-        email: defined(flags.email),
-        phone: defined(flags.phone),
-        subsidiary: defined(flags.subsidiary)
-      })
+      const input = buildInput(imageBase64, subjectFields(flags))
       const { provider, result } = yield* Effect.all({
         provider: Provider.current,
         result: Liveness.check(input)
-      }).pipe(Effect.provide(MainLayer.layer))
+      }).pipe(Effect.provide(LivenessRuntime.layer))
       yield* Output.result(result, flags.json, provider)
       yield* ExitCode.set(ExitCode.ofVerdict(result.verdict))
     }).pipe(
       Effect.catchAll((error) => {
         if (ConfigProblem.is(error)) {
-          return Output.problem(ConfigProblem.message(error), "configuration", flags.json).pipe(
-            Effect.zipRight(ExitCode.set(ExitCode.PROVIDER_ERROR))
-          )
+          return ConfigProblem.report(error, (message) => Output.problem(message, "configuration", flags.json))
         }
         if (error._tag === "CaptureFileError") {
           return Output.problem(error.message, "capture_file", flags.json).pipe(

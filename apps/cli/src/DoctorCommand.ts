@@ -371,9 +371,7 @@ export const command = Command.make("doctor", { json }, (flags) =>
     }
     yield* ExitCode.set(allPassed ? ExitCode.LIVE : ExitCode.PROVIDER_ERROR)
   }).pipe(
-    Effect.catchAll((error) =>
-      Console.error(ConfigProblem.message(error)).pipe(Effect.zipRight(ExitCode.set(ExitCode.PROVIDER_ERROR)))
-    )
+    Effect.catchAll((error) => ConfigProblem.report(error, Console.error))
   )).pipe(
     Command.withDescription(
       "Check the Unico configuration (UNICO_*) step by step, each failure with its fix: the private key, the " +

@@ -4,12 +4,12 @@
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import { Liveness, type LivenessError } from "@liveness/core"
+import { LivenessRuntime } from "@liveness/runtime"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { json } from "./CheckCommand.js"
 import * as ConfigProblem from "./ConfigProblem.js"
 import * as ExitCode from "./ExitCode.js"
-import * as MainLayer from "./MainLayer.js"
 import * as Output from "./Output.js"
 import * as Provider from "./Provider.js"
 
@@ -34,7 +34,7 @@ export const command = Command.make("get", { processId, json }, (flags) =>
     const { provider, read } = yield* Effect.all({
       provider: Provider.current,
       read: Effect.either(Liveness.getProcess(flags.processId.trim()))
-    }).pipe(Effect.provide(MainLayer.layer))
+    }).pipe(Effect.provide(LivenessRuntime.layer))
     if (Either.isLeft(read)) {
       const error = read.left
       yield* Output.error(error, flags.json, hint(error, provider))
@@ -44,9 +44,7 @@ export const command = Command.make("get", { processId, json }, (flags) =>
     yield* ExitCode.set(ExitCode.ofVerdict(read.right.verdict))
   }).pipe(
     Effect.catchAll((error) =>
-      Output.problem(ConfigProblem.message(error), "configuration", flags.json).pipe(
-        Effect.zipRight(ExitCode.set(ExitCode.PROVIDER_ERROR))
-      )
+      ConfigProblem.report(error, (message) => Output.problem(message, "configuration", flags.json))
     )
   )).pipe(
     Command.withDescription(

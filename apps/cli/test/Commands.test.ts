@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "@effect/vitest"
 import { Fixtures } from "@liveness/fake"
-import { RedisServer } from "@liveness/redis"
+import { RedisServer } from "@liveness/redis/testing"
 import { Sandbox } from "@liveness/sandbox"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"

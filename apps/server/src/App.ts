@@ -1,6 +1,6 @@
 /**
  * The Express app: routes, middleware and the mapping of every outcome to a response. Handlers run Effect
- * programs on the one ManagedRuntime with `runPromiseExit` and turn the `Exit` into JSON or
+ * programs on the gateway's runtime with `Runtime.runPromiseExit` and turn the `Exit` into JSON or
  * `application/problem+json`; they never throw. A final error middleware answers whatever Express forwards
  * (parser errors, rejected promises) as problem+json, never as an HTML page or a stack trace.
  */
@@ -13,9 +13,9 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
-import type * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
+import * as Runtime from "effect/Runtime"
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from "express"
 import { ipKeyGenerator, rateLimit } from "express-rate-limit"
 import helmet from "helmet"
@@ -31,10 +31,10 @@ import * as Prometheus from "./Prometheus.js"
 import * as TryPage from "./TryPage.js"
 
 /**
- * The runtime, once warmed: its layer was built successfully at start-up, so running on it fails only with the
- * program's own errors.
+ * The runtime the routes' programs run on: the one the gateway's layer built at start-up (so running on it fails
+ * only with the program's own errors; the layer's are start-up errors).
  */
-export type GatewayRuntime = ManagedRuntime.ManagedRuntime<Services, never>
+export type GatewayRuntime = Runtime.Runtime<Services>
 
 /** What the routes' programs run on: the workflow, the provider's description, and the capture ledger. */
 export type Services = Liveness.Liveness | LivenessRuntime.ProviderInfo | CaptureLedger.CaptureLedger
@@ -96,15 +96,13 @@ const probeReadiness = Effect.fn("Gateway.ready")(function*(timeout: Duration.Du
 const metricsText = Effect.map(Metric.snapshot, Prometheus.render)
 
 /** What `/readyz` says of Redis: connected, or degraded since when, why, and what replicas do meanwhile. */
-const redisReadiness = (redis: NonNullable<LivenessRuntime.Info["redis"]>) => {
-  const state = Effect.runSync(redis.state)
-  return {
+const redisReadiness = (redis: NonNullable<LivenessRuntime.Info["redis"]>) =>
+  Effect.map(redis.state, (state) => ({
     status: state.status,
     target: redis.target,
     since: new Date(state.since).toISOString(),
     ...(state.status === "degraded" ? { reason: state.reason, degradedMode: redis.degradedMode } : {})
-  }
-}
+  }))
 
 // ---------------------------------------------------------------------------------------------------------------
 // Responses
@@ -208,7 +206,7 @@ export const make = (context: Context): express.Express => {
     })
     // No abort signal: if the caller disconnects, the provider call still completes (the capture is spent either
     // way), its outcome is kept in the capture ledger for the caller's retry, and it is logged below.
-    const running = runtime.runPromiseExit(program)
+    const running = Runtime.runPromiseExit(runtime)(program)
     lifecycle.inFlight.add(running)
     GatewayMetrics.setChecksInFlight(lifecycle.inFlight.size)
     const exit = await running.finally(() => {
@@ -441,14 +439,16 @@ export const make = (context: Context): express.Express => {
   app.get(health.express, route(health.express), (_req, res) => sendJson(res, 200, { status: "ok" }))
 
   app.get(ready.express, route(ready.express), async (req, res) => {
-    const exit = await runtime.runPromiseExit(probeReadiness(readyTimeout))
+    const exit = await Runtime.runPromiseExit(runtime)(probeReadiness(readyTimeout))
     if (Exit.isSuccess(exit)) {
       return sendJson(res, 200, {
         status: "ready",
         provider: provider.kind,
         simulated: provider.simulated,
         // Degraded Redis does not fail readiness: checks go on with local limits and tokens.
-        ...(provider.redis === undefined ? {} : { redis: redisReadiness(provider.redis) })
+        ...(provider.redis === undefined
+          ? {}
+          : { redis: await Runtime.runPromise(runtime)(redisReadiness(provider.redis)) })
       })
     }
     const failure = Cause.failureOption(exit.cause)
@@ -476,7 +476,7 @@ export const make = (context: Context): express.Express => {
   app.get(
     metrics.express,
     route(metrics.express),
-    (_req, res) => send(res, 200, Prometheus.CONTENT_TYPE, Effect.runSync(metricsText))
+    async (_req, res) => send(res, 200, Prometheus.CONTENT_TYPE, await Runtime.runPromise(runtime)(metricsText))
   )
 
   app.get(openapi.express, route(openapi.express), (_req, res) => sendJson(res, 200, OpenApi.document))

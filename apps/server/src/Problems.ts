@@ -243,7 +243,7 @@ export const fromLivenessError = (error: LivenessError, requestId: string): Mapp
         }
       }
     case "RateLimited": {
-      const seconds = error.retryAfterMillis === undefined ? 1 : Math.max(1, Math.ceil(error.retryAfterMillis / 1000))
+      const seconds = error.retryAfterSeconds ?? 1
       return {
         problem: make(types.rateLimited, requestId, error.message, { retryAfterSeconds: seconds }),
         headers: { "Retry-After": String(seconds) }

@@ -99,19 +99,24 @@ export const start = async (options: StartOptions = {}): Promise<Gateway> => {
 
   const logger = Logging.makeLogger(config.logLevel, options.logDestination)
 
+  // A fresh instance: the same layer inside options.layer (Liveness.layer's own ledger) would otherwise be shared
+  // with this one by layer memoization, built once with whichever context came first (the default policy here, so
+  // the layer's LIVENESS_LEDGER_* settings were lost).
+  const fallbackLedger = Layer.fresh(CaptureLedgerMemory.layer)
   // One runtime for the life of the process: the provider, its HTTP client and token cache are built once.
   const runtime = ManagedRuntime.make(
     // The layer's own ledger, when it has one, wins over the fallback (the later layer of a merge does).
-    (options.layer === undefined ? LivenessRuntime.layer : Layer.merge(CaptureLedgerMemory.layer, options.layer)).pipe(
+    (options.layer === undefined ? LivenessRuntime.layer : Layer.merge(fallbackLedger, options.layer)).pipe(
       Layer.provideMerge(
         Layer.merge(Logging.effectLoggerLayer(logger, config.logLevel), Layer.setConfigProvider(configProvider))
       )
     )
   )
   let provider: LivenessRuntime.Info
+  let built: App.GatewayRuntime
   try {
-    // Warm it now: a provider that cannot be built fails here, before listen, not on the first request.
-    await runtime.runtime()
+    // Build it now: a provider that cannot be built fails here, before listen, not on the first request.
+    built = await runtime.runtime()
     provider = await runtime.runPromise(LivenessRuntime.ProviderInfo)
   } catch (error) {
     await runtime.dispose()
@@ -122,8 +127,7 @@ export const start = async (options: StartOptions = {}): Promise<Gateway> => {
   const lifecycle: App.Lifecycle = { closing: false, inFlight: new Set() }
   const app = App.make({
     config,
-    // Warmed above: the layer is built and memoized, so its construction error cannot happen again.
-    runtime: runtime as unknown as App.GatewayRuntime,
+    runtime: built,
     provider,
     keys,
     logger,

@@ -17,7 +17,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Fixtures, Submissions } from "@liveness/fake"
-import { RedisServer } from "@liveness/redis"
+import { RedisServer } from "@liveness/redis/testing"
 import { Sandbox } from "@liveness/sandbox"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"

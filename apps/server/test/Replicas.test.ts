@@ -8,7 +8,7 @@
  * tests, and the throughput is measured by `pnpm --filter @liveness/bench bench:replicas`).
  */
 import { describe, expect, it } from "@effect/vitest"
-import { RedisServer } from "@liveness/redis"
+import { RedisServer } from "@liveness/redis/testing"
 import { Sandbox } from "@liveness/sandbox"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"

@@ -17,7 +17,8 @@ import {
   TenantRateLimiter
 } from "@liveness/core"
 import { Fixtures } from "@liveness/fake"
-import { RedisCoordination, RedisServer } from "@liveness/redis"
+import { RedisCoordination } from "@liveness/redis"
+import { RedisServer } from "@liveness/redis/testing"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"

@@ -7,7 +7,7 @@
  * Run alone: `pnpm --filter @liveness/bench bench:replicas` (needs `redis-server`).
  */
 import { Fixtures } from "@liveness/fake"
-import { RedisServer } from "@liveness/redis"
+import { RedisServer } from "@liveness/redis/testing"
 import { Sandbox } from "@liveness/sandbox"
 import * as Effect from "effect/Effect"
 import { randomUUID } from "node:crypto"

@@ -8,13 +8,16 @@ import { Liveness, type LivenessError } from "@liveness/core"
 import { Fixtures } from "@liveness/fake"
 import { Sandbox } from "@liveness/sandbox"
 import { TokenCache, UnicoHttp } from "@liveness/unico-http"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
+import * as Scope from "effect/Scope"
 import * as TestClock from "effect/TestClock"
 import * as RecordingServer from "./support/recordingServer.js"
 import {
@@ -155,7 +158,7 @@ const scriptedMint = (
 const valueOf = (token: Redacted.Redacted<string>) => Redacted.value(token)
 
 describe("TokenCache.make", () => {
-  it.effect("reuses the token until refreshAt (expiry minus 5 minutes), then refreshes", () =>
+  it.scoped("reuses the token until refreshAt (expiry minus 5 minutes), then refreshes", () =>
     Effect.gen(function*() {
       const { cache, calls } = yield* scriptedMint()
       const first = yield* cache.get
@@ -175,7 +178,7 @@ describe("TokenCache.make", () => {
       expect(yield* cache.mints).toBe(2)
     }))
 
-  it.effect("nobody waits for a refresh: gets during a slow refresh are served the current token", () =>
+  it.scoped("nobody waits for a refresh: gets during a slow refresh are served the current token", () =>
     Effect.gen(function*() {
       const { cache, calls } = yield* scriptedMint({ latency: "2 seconds" })
       const cold = yield* Effect.fork(cache.get)
@@ -192,7 +195,7 @@ describe("TokenCache.make", () => {
       expect(yield* calls).toBe(2)
     }))
 
-  it.effect("short-lived tokens are refreshed a tenth of their life early", () =>
+  it.scoped("short-lived tokens are refreshed a tenth of their life early", () =>
     Effect.gen(function*() {
       const { cache, calls } = yield* scriptedMint({ expiresInSeconds: 20 })
       const first = yield* cache.get
@@ -205,7 +208,7 @@ describe("TokenCache.make", () => {
       expect(yield* calls).toBe(2)
     }))
 
-  it.effect("concurrent cold gets share one mint", () =>
+  it.scoped("concurrent cold gets share one mint", () =>
     Effect.gen(function*() {
       const { cache, calls } = yield* scriptedMint({ latency: "1 second" })
       const fiber = yield* Effect.fork(
@@ -218,7 +221,7 @@ describe("TokenCache.make", () => {
       expect(yield* cache.mints).toBe(1)
     }))
 
-  it.effect("a failure is not cached: the next get mints again", () =>
+  it.scoped("a failure is not cached: the next get mints again", () =>
     Effect.gen(function*() {
       const { cache, calls } = yield* scriptedMint({ script: ["fail", "ok"] })
       expect(yield* Effect.flip(cache.get)).toBe("mint 1 failed")
@@ -227,7 +230,7 @@ describe("TokenCache.make", () => {
       expect(yield* cache.mints).toBe(1)
     }))
 
-  it.effect("concurrent cold gets during a failing mint: each waiter tries again, none is served the failure", () =>
+  it.scoped("concurrent cold gets during a failing mint: each waiter tries again, none is served the failure", () =>
     Effect.gen(function*() {
       const { cache, calls } = yield* scriptedMint({ script: ["fail"], latency: "1 second" })
       const fiber = yield* Effect.fork(
@@ -246,7 +249,7 @@ describe("TokenCache.make", () => {
       expect(yield* calls).toBe(2)
     }))
 
-  it.effect("invalidate drops only the matching token", () =>
+  it.scoped("invalidate drops only the matching token", () =>
     Effect.gen(function*() {
       const { cache, calls } = yield* scriptedMint()
       const first = yield* cache.get
@@ -264,7 +267,7 @@ describe("TokenCache.make", () => {
       expect(yield* calls).toBe(2)
     }))
 
-  it.effect("a failed refresh keeps serving a token that has not expired, and fails once it has", () =>
+  it.scoped("a failed refresh keeps serving a token that has not expired, and fails once it has", () =>
     Effect.gen(function*() {
       const { cache, calls } = yield* scriptedMint({ script: ["ok", "fail", "fail", "fail", "ok"] })
       const first = yield* cache.get
@@ -283,5 +286,32 @@ describe("TokenCache.make", () => {
       // And the next successful mint is served.
       expect(valueOf(yield* cache.get)).toBe("token-5")
       expect(yield* cache.mints).toBe(2)
+    }))
+
+  it.effect("closing the cache's scope (disposing the runtime) interrupts a background refresh in flight", () =>
+    Effect.gen(function*() {
+      const started = yield* Deferred.make<void>()
+      const interrupted = yield* Deferred.make<void>()
+      let calls = 0
+      // The first mint answers; the second (the background refresh) hangs until it is interrupted.
+      const mint = Effect.suspend(() => {
+        calls++
+        if (calls === 1) return Effect.succeed({ accessToken: Redacted.make("token-1"), expiresInSeconds: 3600 })
+        return Effect.zipRight(Deferred.succeed(started, undefined), Effect.never).pipe(
+          Effect.onInterrupt(() => Deferred.succeed(interrupted, undefined))
+        )
+      })
+      const scope = yield* Scope.make()
+      const cache = yield* Scope.extend(TokenCache.make(mint), scope)
+      const first = yield* cache.get
+      yield* TestClock.adjust("3300 seconds")
+      // Due for refresh: served at once, while the refresh runs in the background.
+      expect(yield* cache.get).toBe(first)
+      yield* Deferred.await(started)
+      expect(yield* Deferred.isDone(interrupted)).toBe(false)
+      yield* Scope.close(scope, Exit.void)
+      // The refresh fiber did not outlive the scope.
+      yield* Deferred.await(interrupted)
+      expect(calls).toBe(2)
     }))
 })

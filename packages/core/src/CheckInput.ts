@@ -72,10 +72,3 @@ export const validateEither = (input: unknown): Either.Either<CheckInput, Invali
 
 const isValidated = (input: unknown): input is CheckInput =>
   typeof input === "object" && input !== null && "imageBase64" in input && Redacted.isRedacted(input.imageBase64)
-
-/** The kind of a validated payload. */
-export const payloadKind = (input: CheckInput): SelfiePayload.PayloadKind =>
-  Either.getOrThrowWith(
-    SelfiePayload.classify(Redacted.value(input.imageBase64)),
-    (reason) => new Error(`CheckInput holds a payload that is not valid: ${reason}`)
-  )

@@ -104,10 +104,12 @@ export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited"
   get code() {
     return "rate_limited" as const
   }
+  /** The wait in whole seconds (rounded up, at least 1), as a `Retry-After` header says it; undefined when not given. */
+  get retryAfterSeconds(): number | undefined {
+    return this.retryAfterMillis === undefined ? undefined : Math.max(1, Math.ceil(this.retryAfterMillis / 1000))
+  }
   override get message() {
-    const after = this.retryAfterMillis === undefined
-      ? ""
-      : ` Retry after ${Math.ceil(this.retryAfterMillis / 1000)} s.`
+    const after = this.retryAfterSeconds === undefined ? "" : ` Retry after ${this.retryAfterSeconds} s.`
     return `The provider's rate limit for this tenant was reached.${after}`
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { CheckInput, InvalidRequest } from "@liveness/core"
+import { CheckInput, InvalidRequest, SelfiePayload } from "@liveness/core"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { imageBase64, sdkPayload, SEED_CPF, SEED_NAME, SEED_SUBSIDIARY, seedBody } from "./support.js"
@@ -42,13 +42,17 @@ describe("CheckInput.validate", () => {
           phone: "551972557070"
         })
         expect(input.subsidiaryId).toBe(SEED_SUBSIDIARY)
-        expect(CheckInput.payloadKind(input)).toEqual({ _tag: "SdkPayload" })
+        expect(SelfiePayload.kindOfAccepted(Redacted.value(input.imageBase64))).toEqual({ _tag: "SdkPayload" })
       }))
 
     it.effect("a plain JPEG passes and is classified as an image", () =>
       Effect.gen(function*() {
         const input = yield* CheckInput.validate(seedBody(imageBase64("jpeg", 4096)))
-        expect(CheckInput.payloadKind(input)).toEqual({ _tag: "Image", format: "jpeg", bytes: 4096 })
+        expect(SelfiePayload.kindOfAccepted(Redacted.value(input.imageBase64))).toEqual({
+          _tag: "Image",
+          format: "jpeg",
+          bytes: 4096
+        })
       }))
 
     it.effect("only imageBase64 is required", () =>

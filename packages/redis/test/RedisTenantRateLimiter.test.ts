@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { CheckPolicy, TenantRateLimiter } from "@liveness/core"
-import { RedisCoordination, RedisServer } from "@liveness/redis"
+import { RedisCoordination } from "@liveness/redis"
+import { RedisServer } from "@liveness/redis/testing"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { CheckPolicy } from "@liveness/core"
-import { RedisCoordination, RedisServer, RedisTokenStore } from "@liveness/redis"
+import { RedisCoordination, RedisTokenStore } from "@liveness/redis"
+import { RedisServer } from "@liveness/redis/testing"
 import { SharedTokenStore, TokenCache } from "@liveness/unico-http"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"

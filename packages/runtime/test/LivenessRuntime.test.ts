@@ -6,7 +6,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Liveness } from "@liveness/core"
 import { Fixtures } from "@liveness/fake"
-import { RedisServer } from "@liveness/redis"
+import { RedisServer } from "@liveness/redis/testing"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"

@@ -16,6 +16,7 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
 import { type AccountTokenStore, type SharedToken, SharedTokenStoreError } from "./SharedTokenStore.js"
 
 export interface MintedToken {
@@ -46,8 +47,16 @@ export interface SharedOptions {
   readonly pollEvery?: Duration.DurationInput
 }
 
-export const make = <E>(mint: Effect.Effect<MintedToken, E>, shared?: SharedOptions): Effect.Effect<TokenCache<E>> =>
+/**
+ * A cache over `mint`. Its background refresh runs in the caller's scope (the adapter layer's): closing it (disposing
+ * the runtime) interrupts a refresh in flight, so no fiber outlives the cache.
+ */
+export const make = <E>(
+  mint: Effect.Effect<MintedToken, E>,
+  shared?: SharedOptions
+): Effect.Effect<TokenCache<E>, never, Scope.Scope> =>
   Effect.gen(function*() {
+    const scope = yield* Effect.scope
     const lock = yield* Effect.makeSemaphore(1)
     let cached: SharedToken | undefined
     let mints = 0
@@ -124,13 +133,14 @@ export const make = <E>(mint: Effect.Effect<MintedToken, E>, shared?: SharedOpti
     const refreshInBackground = Effect.suspend(() => {
       if (refreshing) return Effect.void
       refreshing = true
-      return Effect.asVoid(Effect.forkDaemon(
+      return Effect.asVoid(Effect.forkIn(
         lock.withPermits(1)(refresh).pipe(
           Effect.ignore,
           Effect.ensuring(Effect.sync(() => {
             refreshing = false
           }))
-        )
+        ),
+        scope
       ))
     })
 

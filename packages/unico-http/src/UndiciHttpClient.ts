@@ -24,17 +24,13 @@ import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as UrlParams from "@effect/platform/UrlParams"
+import { Tracing } from "@liveness/core"
 import * as Effect from "effect/Effect"
-import * as FiberRef from "effect/FiberRef"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import type * as Tracer from "effect/Tracer"
 import { Agent, type Dispatcher } from "undici"
-
-/** The tracer every runtime starts with: it records spans in memory only, so a span for it is work for nobody. */
-const builtInTracer: Tracer.Tracer = Effect.runSync(Effect.tracer)
 
 /** Answers larger than this are refused (Unico's are a few hundred bytes): the body is held in memory whole. */
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
@@ -234,7 +230,7 @@ const traced = (
   effect: Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>
 ) =>
   Effect.withFiberRuntime<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((fiber) => {
-    if (fiber.currentTracer === builtInTracer || !fiber.getFiberRef(FiberRef.currentTracerEnabled)) return effect
+    if (!Tracing.exportsSpans(fiber)) return effect
     return Effect.useSpan(`http.client ${request.method}`, { kind: "client", captureStackTrace: false }, (span) => {
       span.attribute("http.request.method", request.method)
       span.attribute("url.full", request.url)

@@ -135,7 +135,7 @@ const processOf = (body: string): Either.Either<LivenessProcess.LivenessProcess,
   )
 }
 
-/** Builds the adapter from resolved options. */
+/** Builds the adapter from resolved options; its background token refresh ends with the scope (the layer's). */
 export const make = (settings: UnicoOptions.Resolved) =>
   Effect.gen(function*() {
     const client = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
@@ -280,7 +280,7 @@ export const make = (settings: UnicoOptions.Resolved) =>
 export const layer = (
   options: UnicoOptions.Options
 ): Layer.Layer<LivenessProvider.LivenessProvider | UnicoHttp, UnicoConfigError, HttpClient.HttpClient> =>
-  Layer.effectContext(Effect.flatMap(UnicoOptions.resolve(options), make))
+  Layer.scopedContext(Effect.flatMap(UnicoOptions.resolve(options), make))
 
 /** The environment variables `layerConfig` reads, by option. */
 export const ENV = {
@@ -369,7 +369,7 @@ export const layerConfig: Layer.Layer<
   LivenessProvider.LivenessProvider | UnicoHttp,
   ConfigError.ConfigError | UnicoConfigError,
   HttpClient.HttpClient
-> = Layer.effectContext(
+> = Layer.scopedContext(
   Effect.gen(function*() {
     const options = yield* optionsFromConfig
     // A key read from UNICO_PRIVATE_KEY_FILE that does not parse is that variable's fault, not UNICO_PRIVATE_KEY's.

@@ -76,7 +76,7 @@ const replicaOf = (endpoint: ReturnType<typeof tokenEndpoint>, store: SharedToke
   TokenCache.make(endpoint.mint, { store })
 
 describe("TokenCache with a SharedTokenStore", () => {
-  it.effect("three replicas starting together mint one token and all use it", () =>
+  it.scoped("three replicas starting together mint one token and all use it", () =>
     Effect.gen(function*() {
       const memory = memoryStore()
       const endpoint = tokenEndpoint()
@@ -94,7 +94,7 @@ describe("TokenCache with a SharedTokenStore", () => {
       expect(yield* Effect.all(replicas.map((replica) => replica.mints))).toEqual([1, 0, 0])
     }))
 
-  it.effect("a replica started later adopts the shared token without minting, and refreshes with the others", () =>
+  it.scoped("a replica started later adopts the shared token without minting, and refreshes with the others", () =>
     Effect.gen(function*() {
       const memory = memoryStore()
       const endpoint = tokenEndpoint()
@@ -122,7 +122,7 @@ describe("TokenCache with a SharedTokenStore", () => {
       expect(endpoint.mints()).toBe(2)
     }))
 
-  it.effect("a lock holder that dies: the others take the lock when it expires and one of them mints", () =>
+  it.scoped("a lock holder that dies: the others take the lock when it expires and one of them mints", () =>
     Effect.gen(function*() {
       const memory = memoryStore()
       const endpoint = tokenEndpoint()
@@ -137,7 +137,7 @@ describe("TokenCache with a SharedTokenStore", () => {
       expect(endpoint.mints()).toBe(1)
     }))
 
-  it.effect("a holder that never shares its token: a waiter mints on its own after waitFor", () =>
+  it.scoped("a holder that never shares its token: a waiter mints on its own after waitFor", () =>
     Effect.gen(function*() {
       const memory = memoryStore()
       const endpoint = tokenEndpoint()
@@ -151,7 +151,7 @@ describe("TokenCache with a SharedTokenStore", () => {
       expect(endpoint.mints()).toBe(1)
     }))
 
-  it.effect("the store failing: each replica mints locally and keeps working", () =>
+  it.scoped("the store failing: each replica mints locally and keeps working", () =>
     Effect.gen(function*() {
       const memory = memoryStore()
       memory.breakIt()
@@ -163,7 +163,7 @@ describe("TokenCache with a SharedTokenStore", () => {
       expect(yield* replica.mints).toBe(1)
     }))
 
-  it.effect("a refused token is removed from the store too: the next replica to ask mints a new one", () =>
+  it.scoped("a refused token is removed from the store too: the next replica to ask mints a new one", () =>
     Effect.gen(function*() {
       const memory = memoryStore()
       const endpoint = tokenEndpoint()
@@ -181,7 +181,7 @@ describe("TokenCache with a SharedTokenStore", () => {
       expect(Redacted.value(memory.shared()!.accessToken)).toBe("token-2")
     }))
 
-  it.effect("a failed mint by the lock holder releases the lock and fails only its own caller", () =>
+  it.scoped("a failed mint by the lock holder releases the lock and fails only its own caller", () =>
     Effect.gen(function*() {
       const memory = memoryStore()
       let calls = 0
