@@ -3,8 +3,10 @@
  * adapter decides it once (through the code catalogue) and the workflow only reads it.
  *
  * - `safe`: nothing was processed; retry with backoff (`RateLimited`: after `Retry-After`).
- * - `ambiguous`: the provider may have processed the request; a replay can bill twice, so it is retried
- *   only for single-use SDK payloads (the provider refuses the replay with 10508 if the first landed).
+ * - `ambiguous`: the provider may have processed the request; a replay can bill twice. A capture is never sent
+ *   again (Unico's single-submission rule: an SDK payload ends in OutcomeUnknown, a plain image in the
+ *   ProviderUnavailable that says it may have been processed); only reads are retried, and SDK payloads only with
+ *   `CheckPolicy.replayAmbiguous` (docs/architecture.md, the retry policy).
  * - `reauthenticate`: the API refused our access token; drop it, mint another, retry once.
  * - `never`: retrying cannot change the answer.
  *
