@@ -11,7 +11,7 @@
  */
 import * as Command from "@effect/cli/Command"
 import { CheckPolicy, Liveness, type LivenessError } from "@liveness/core"
-import { ProviderSelection } from "@liveness/runtime"
+import { ProviderSelection, SandboxAdapter } from "@liveness/runtime"
 import { Sandbox } from "@liveness/sandbox"
 import { UndiciHttpClient, UnicoEnvironment, UnicoHttp, UnicoOptions } from "@liveness/unico-http"
 import * as Config from "effect/Config"
@@ -316,7 +316,7 @@ const readSettings: Effect.Effect<Settings, ConfigError.ConfigError> = Effect.ge
 const diagnoseProvider = Effect.scoped(Effect.gen(function*() {
   if (!(yield* anyUnicoSetting)) {
     const sandbox = yield* Sandbox.start({ rateLimit: false })
-    const options = Sandbox.adapterOptions(sandbox)
+    const options = SandboxAdapter.adapterOptions(sandbox)
     const names = { privateKey: "the sandbox's key", apiKey: "the sandbox's API key" }
     const checks = [...yield* staticChecks({ options, names }, "sandbox"), ...yield* networkChecks(options)]
     return {

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { CheckPolicy, Liveness, type LivenessError, TenantRateLimiter } from "@liveness/core"
 import { Fixtures, MagicValues, Submissions } from "@liveness/fake"
+import { SandboxAdapter } from "@liveness/runtime"
 import { type Faults, Sandbox } from "@liveness/sandbox"
 import { UndiciHttpClient } from "@liveness/unico-http"
 import * as Chunk from "effect/Chunk"
@@ -277,7 +278,7 @@ describe("sandbox faults through the real workflow (HTTP adapter)", () => {
         const layer = Liveness.layerWithoutRateLimiter.pipe(
           Layer.provide(recording),
           // No quota at the sandbox: this is about the order of token and permit, not about 429s.
-          Layer.provideMerge(Sandbox.layer({ rateLimit: false })),
+          Layer.provideMerge(SandboxAdapter.layer({ rateLimit: false })),
           Layer.provide(CheckPolicy.layer(testPolicy)),
           Layer.provide(UndiciHttpClient.layer())
         )

@@ -3,7 +3,7 @@
  * which one runs:
  *
  * - `fake`: `FakeProvider.layer()`, in memory, fresh for every test;
- * - `http`: the real HTTP adapter (`UnicoHttp`, through undici) over a sandbox on loopback (`Sandbox.layer`).
+ * - `http`: the real HTTP adapter (`UnicoHttp`, through undici) over a sandbox on loopback (`SandboxAdapter.layer`).
  *
  * Both sit under the real workflow (`Liveness.layer`, fresh for every test) with a test policy: short backoff,
  * no in-process rate limit, a deadline of a few seconds.
@@ -11,7 +11,7 @@
  * Why the http adapter is shared within a suite: starting a sandbox generates a 2048-bit RSA key pair, which
  * takes 100–700 ms on a 2-core machine (about 450 ms on average under the test runner), and vitest runs one
  * file at a time on 2 cores; 40-odd cases would cost 20 s of key generation alone. So a suite starts one
- * sandbox and one adapter over it (`Sandbox.layer`), and every test gets a fresh workflow over them after the
+ * sandbox and one adapter over it (`SandboxAdapter.layer`), and every test gets a fresh workflow over them after the
  * sandbox's engine was reset (calls, processes, spent payloads, script) and its faults cleared; request counts
  * (answers by status, submissions per payload) are taken from that point. The adapter's token stays cached
  * between tests, as in production, which also keeps the counts free of token requests. A case that leaves a
@@ -22,6 +22,7 @@ import type { HttpClient } from "@effect/platform/HttpClient"
 import { afterAll } from "@effect/vitest"
 import { CheckPolicy, Liveness, type LivenessProvider } from "@liveness/core"
 import { FakeProvider, Fixtures, type Scenario, type ScenarioEngine } from "@liveness/fake"
+import { SandboxAdapter } from "@liveness/runtime"
 import { Sandbox } from "@liveness/sandbox"
 import { UndiciHttpClient, UnicoHttp, type UnicoOptions } from "@liveness/unico-http"
 import * as Context from "effect/Context"
@@ -165,7 +166,7 @@ export const fakeLayer = (
   workflowOver(Layer.provideMerge(fakeProbe, FakeProvider.layer(options)), policy)
 
 /**
- * The workflow over the real HTTP adapter and a fresh sandbox on 127.0.0.1 (`Sandbox.layer`), with the probe,
+ * The workflow over the real HTTP adapter and a fresh sandbox on 127.0.0.1 (`SandboxAdapter.layer`), with the probe,
  * the running `SandboxInstance` and `UnicoHttp` in context. The sandbox keeps its default quota (10/s)
  * unless `sandbox` says otherwise; `adapter` sets the adapter's options (a per-attempt `timeout`, say). Built
  * in the test, the sandbox keeps the test's clock: TestClock under `it.effect`/`it.scoped`.
@@ -186,23 +187,26 @@ export const httpLayer = (
 
 /**
  * The HTTP adapter built by hand from `Sandbox.start` and `UnicoHttp.layer`, for adapter settings
- * `Sandbox.layer` does not expose (e.g. the per-attempt `timeout`).
+ * `SandboxAdapter.layer` does not expose (e.g. the per-attempt `timeout`).
  */
 const adapterOverSandbox = (
   sandbox: Sandbox.Options,
   adapter: Partial<UnicoOptions.Options>
 ): Layer.Layer<LivenessProvider.LivenessProvider | UnicoHttp.UnicoHttp | Sandbox.SandboxInstance, never, HttpClient> =>
   Layer.unwrapScoped(
-    Effect.map(Sandbox.start(sandbox), (running) =>
-      UnicoHttp.layer(Sandbox.adapterOptions(running, adapter)).pipe(
-        Layer.orDie,
-        Layer.merge(Layer.succeed(Sandbox.SandboxInstance, running))
-      ))
+    Effect.map(
+      Sandbox.start(sandbox),
+      (running) =>
+        UnicoHttp.layer(SandboxAdapter.adapterOptions(running, adapter)).pipe(
+          Layer.orDie,
+          Layer.merge(Layer.succeed(Sandbox.SandboxInstance, running))
+        )
+    )
   )
 
-/** `Sandbox.layer`, or the adapter built by hand when `adapter` sets something. */
+/** `SandboxAdapter.layer`, or the adapter built by hand when `adapter` sets something. */
 const providerOverSandbox = (sandbox: Sandbox.Options, adapter: Partial<UnicoOptions.Options>) =>
-  Object.keys(adapter).length === 0 ? Sandbox.layer(sandbox) : adapterOverSandbox(sandbox, adapter)
+  Object.keys(adapter).length === 0 ? SandboxAdapter.layer(sandbox) : adapterOverSandbox(sandbox, adapter)
 
 /**
  * One sandbox and one HTTP adapter over it for the whole suite (see the top of this file), stopped after the

@@ -16,7 +16,6 @@ import {
 } from "@liveness/core"
 import { FakeProvider } from "@liveness/fake"
 import { type RedisConfigError, RedisCoordination } from "@liveness/redis"
-import { Sandbox } from "@liveness/sandbox"
 import { UndiciHttpClient, type UnicoConfigError, UnicoHttp } from "@liveness/unico-http"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
@@ -25,6 +24,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type { ProviderConfigError } from "./ProviderConfigError.js"
 import * as ProviderSelection from "./ProviderSelection.js"
+import * as SandboxAdapter from "./SandboxAdapter.js"
 
 export interface Info {
   readonly kind: ProviderSelection.ProviderKind
@@ -72,7 +72,7 @@ export const providerLayer = (
         "sandbox",
         "sandbox (embedded default: the real HTTP adapter against a local Unico-compatible server)"
       ).pipe(
-        Layer.provideMerge(Sandbox.layer()),
+        Layer.provideMerge(SandboxAdapter.layer()),
         Layer.provide(UndiciHttpClient.layer())
       )
     case "fake":

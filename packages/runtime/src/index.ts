@@ -6,3 +6,4 @@
 export * as LivenessRuntime from "./LivenessRuntime.js"
 export * from "./ProviderConfigError.js"
 export * as ProviderSelection from "./ProviderSelection.js"
+export * as SandboxAdapter from "./SandboxAdapter.js"

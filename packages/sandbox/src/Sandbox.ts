@@ -4,23 +4,20 @@
  * rate limit, fault injection, and statistics (token mints, answers by status, processes per payload and the
  * answers to every submission of each payload: how we prove a capture is never billed, nor submitted, twice).
  *
- * `Sandbox.start` (scoped) gives working credentials at once; `Sandbox.layer` is the embedded default: it
- * starts a sandbox and provides `LivenessProvider` through the real HTTP adapter pointed at it.
+ * `Sandbox.start` (scoped) gives working credentials at once. The embedded default (a sandbox with the real HTTP
+ * adapter pointed at it) is wired where configuration is composed: `SandboxAdapter` in `@liveness/runtime`, so this
+ * package knows the fake and the core only.
  *
  * Time is the `Clock` of the effect that starts the sandbox: the live clock in apps, `TestClock` in an
  * `it.effect` test, so token expiry, the tenant quota and injected delays move only when the test moves time.
  *
  * @since 0.1.0
  */
-import type * as HttpClient from "@effect/platform/HttpClient"
-import type { LivenessProvider } from "@liveness/core"
 import { Fixtures, ScenarioEngine, Submissions } from "@liveness/fake"
-import { UnicoHttp, type UnicoOptions } from "@liveness/unico-http"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as FiberSet from "effect/FiberSet"
-import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
@@ -92,7 +89,7 @@ export interface Sandbox extends Omit<Credentials.Credentials, "publicKey"> {
   readonly faults: Faults.FaultPlan
 }
 
-/** The running sandbox, in a layer built by `Sandbox.layer`. */
+/** The running sandbox, in a layer built by `SandboxAdapter.layer` (`@liveness/runtime`). */
 export class SandboxInstance extends Context.Tag("@liveness/sandbox/Sandbox")<SandboxInstance, Sandbox>() {}
 
 const JSON_TYPE = "application/json; charset=utf-8"
@@ -386,19 +383,6 @@ export const start = (options: Options = {}): Effect.Effect<Sandbox, never, Scop
     } satisfies Sandbox
   })
 
-/** Options that point `UnicoHttp.layer` at a running sandbox with its own credentials. */
-export const adapterOptions = (
-  sandbox: Sandbox,
-  overrides: Partial<UnicoOptions.Options> = {}
-): UnicoOptions.Options => ({
-  authUrl: sandbox.authUrl,
-  apiUrl: sandbox.apiUrl,
-  issuer: sandbox.issuer,
-  privateKey: sandbox.privateKey,
-  apiKey: sandbox.apiKey,
-  ...overrides
-})
-
 /**
  * The UNICO_* variables that point a process (a gateway, the CLI) at a running sandbox, the private key inline:
  * what tests and local trials put in a child's environment. `environmentText` prints the same for people.
@@ -410,27 +394,6 @@ export const unicoEnvironment = (sandbox: Sandbox): Record<string, string> => ({
   UNICO_PRIVATE_KEY: Redacted.value(sandbox.privateKey),
   UNICO_API_KEY: Redacted.value(sandbox.apiKey)
 })
-
-/**
- * The embedded default: starts a sandbox (stopped with the layer) and provides `LivenessProvider` through the
- * real HTTP adapter pointed at it, so the whole real path (assertion, token, HTTP, error mapping) runs
- * without Unico credentials. Also provides the running `SandboxInstance` and the adapter's `UnicoHttp`.
- */
-export const layer = (
-  options: Options = {}
-): Layer.Layer<
-  LivenessProvider.LivenessProvider | UnicoHttp.UnicoHttp | SandboxInstance,
-  never,
-  HttpClient.HttpClient
-> =>
-  Layer.unwrapScoped(
-    Effect.map(start(options), (sandbox) =>
-      UnicoHttp.layer(adapterOptions(sandbox)).pipe(
-        // The sandbox made these credentials itself: a failure here is a bug, not a configuration error.
-        Layer.orDie,
-        Layer.merge(Layer.succeed(SandboxInstance, sandbox))
-      ))
-  )
 
 /**
  * What a foreground sandbox prints (`liveness-sandbox`, `liveness sandbox`): writes the service account's private

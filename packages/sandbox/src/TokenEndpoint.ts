@@ -6,12 +6,11 @@
  *
  * @since 0.1.0
  */
-import { UnicoHttp } from "@liveness/unico-http"
 import { compactVerify, decodeJwt, decodeProtectedHeader } from "jose"
 import { randomBytes } from "node:crypto"
 import type { Credentials } from "./Credentials.js"
 
-export const GRANT_TYPE = UnicoHttp.GRANT_TYPE
+export const GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 
 const ALLOWED_CLAIMS = new Set(["iss", "aud", "scope", "iat", "exp"])
 
