@@ -64,14 +64,11 @@ const counters = {
   refused: LivenessMetrics.tagged(LivenessMetrics.ledgerRequests, "result", "refused")
 }
 
-/** Counts what the ledger did, in the step of `then` (one step on every check). */
-const counted = <A>(
-  result: keyof typeof counters,
-  then: (fiber: Fiber.RuntimeFiber<unknown, unknown>) => Effect.Effect<A>
-) =>
+/** Counts what the ledger did, in the step that goes on to `then` (one step on every check). */
+const counted = <A>(result: keyof typeof counters, then: Effect.Effect<A>) =>
   Effect.withFiberRuntime<A>((fiber) => {
     LivenessMetrics.updateIn(fiber, counters[result], 1)
-    return then(fiber)
+    return then
   })
 
 const fromOutcome = (outcome: Outcome): Either.Either<Answer, LivenessError> =>
@@ -81,7 +78,7 @@ const fromOutcome = (outcome: Outcome): Either.Either<Answer, LivenessError> =>
 
 const refused = counted(
   "refused",
-  () => Effect.succeed<Submitted>({ outcome: Either.left(reusedByAnother), replayed: false })
+  Effect.succeed<Submitted>({ outcome: Either.left(reusedByAnother), replayed: false })
 )
 
 /**
@@ -94,7 +91,7 @@ const settledFor = (
   result: "replayed" | "joined"
 ) =>
   settled.digest === digest
-    ? counted(result, () => Effect.succeed<Submitted>({ outcome: fromOutcome(settled.outcome), replayed: true }))
+    ? counted(result, Effect.succeed<Submitted>({ outcome: fromOutcome(settled.outcome), replayed: true }))
     : refused
 
 /** Runs `check` at most once per capture key (see the module's comment). */
@@ -116,7 +113,8 @@ export const run = (options: Options, check: Effect.Effect<Answer, LivenessError
   }
 
   const owned = (token: string) =>
-    counted("claimed", () =>
+    counted(
+      "claimed",
       // The fiber succeeds with the check's exit: a failure is the caller's to report, not an "unhandled error" of
       // the fiber (which Effect would log at Debug, with the error's stack, for every failed check).
       Effect.flatMap(
@@ -129,7 +127,8 @@ export const run = (options: Options, check: Effect.Effect<Answer, LivenessError
             if (failure._tag === "Some") return Effect.succeed({ outcome: Either.left(failure.value), replayed: false })
             return Effect.failCause(exit.cause as Cause.Cause<never>)
           })
-      ))
+      )
+    )
 
   const attempt: Effect.Effect<Submitted> = Effect.flatMap(ledger.claim(key, digest, options.lease), (claim) => {
     switch (claim._tag) {

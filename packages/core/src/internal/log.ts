@@ -4,16 +4,10 @@ import * as FiberRef from "effect/FiberRef"
 import * as LogLevel from "effect/LogLevel"
 
 /**
- * `Effect.logWithLevel(level, message)` with `annotations`, or nothing at all when the minimum log level drops the
- * line anyway: the annotations are then never applied (a per-check cost on the hot path for a line nobody sees).
+ * `Effect.logWithLevel(level, message)` with `annotations`, decided in `fiber`'s current step: the line's effect, or
+ * `Effect.void` when the minimum log level drops it anyway, so the annotations are never applied (a per-check cost
+ * on the hot path for a line nobody sees).
  */
-export const annotated = (
-  level: LogLevel.LogLevel,
-  message: string,
-  annotations: Record<string, unknown>
-): Effect.Effect<void> => Effect.withFiberRuntime((fiber) => lineIn(fiber, level, message, annotations))
-
-/** `annotated`, decided in `fiber`'s current step: the line's effect, or `Effect.void` when it would be dropped. */
 export const lineIn = (
   fiber: Fiber.RuntimeFiber<unknown, unknown>,
   level: LogLevel.LogLevel,
