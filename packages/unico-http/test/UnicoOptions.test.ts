@@ -5,7 +5,7 @@
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import { describe, expect, it } from "@effect/vitest"
-import { UnicoConfigError, UnicoEnvironment, UnicoHttp, UnicoOptions } from "@liveness/unico-http"
+import { UnicoConfigError, UnicoEnvironment, UnicoHttp, UnicoOptions } from "../src/index.js"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
