@@ -1,7 +1,11 @@
 /**
  * Renders Effect's metric registry (`Metric.snapshot`) as Prometheus text (exposition format 0.0.4):
  * counters, gauges (and counters that may decrease), histograms (`_bucket` with cumulative `le` labels, `_sum`, `_count`), summaries and
- * frequencies (as counters labelled `key`), each name with one `# HELP` and one `# TYPE`.
+ * frequencies (as counters labelled `key`), each name with one `# HELP` and one `# TYPE`. A counter's name ends in `_total`
+ * (Prometheus's naming rule, which `promtool check metrics` enforces): the repository's own already do; Effect's
+ * `effect_fiber_started` and `effect_fiber_successes` get the suffix here.
+ *
+ * Hand-written rather than `@opentelemetry/exporter-prometheus` or `prom-client`: see the README's metrics section.
  */
 import * as MetricKeyType from "effect/MetricKeyType"
 import type * as MetricLabel from "effect/MetricLabel"
@@ -93,11 +97,17 @@ const samples = (name: string, pair: MetricPair.MetricPair.Untyped): Array<strin
   return []
 }
 
+/** The exposed name: sanitized, and with `_total` if it is a counter's. */
+const exposedName = (pair: MetricPair.MetricPair.Untyped) => {
+  const name = metricName(pair.metricKey.name)
+  return kindOf(pair) === "counter" && !name.endsWith("_total") ? `${name}_total` : name
+}
+
 /** The exposition text of a snapshot, metrics sorted by name. */
 export const render = (snapshot: ReadonlyArray<MetricPair.MetricPair.Untyped>): string => {
   const byName = new Map<string, Array<MetricPair.MetricPair.Untyped>>()
   for (const pair of snapshot) {
-    const name = metricName(pair.metricKey.name)
+    const name = exposedName(pair)
     const group = byName.get(name)
     if (group === undefined) byName.set(name, [pair])
     else group.push(pair)

@@ -11,13 +11,16 @@
  *
  * @since 0.1.0
  */
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as LogLevel from "effect/LogLevel"
 import * as Metric from "effect/Metric"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
@@ -101,6 +104,10 @@ export const make: Effect.Effect<
   const providerScope = provider.scope ?? "provider"
   // A claim outlives its check only when the check's process died: the deadline bounds every live check.
   const lease = Duration.sum(policy.deadline, LEASE_MARGIN)
+  if (policy.rateLimit !== undefined) {
+    const perSecond = policy.rateLimit.limit / Duration.toSeconds(policy.rateLimit.interval)
+    yield* Metric.set(LivenessMetrics.checkCapacity, perSecond * Duration.toSeconds(policy.deadline))
+  }
 
   const prepare = provider.prepare
 
@@ -117,7 +124,9 @@ export const make: Effect.Effect<
         verdict
       ),
     byError: (error: LivenessError) =>
-      LivenessMetrics.tagged(LivenessMetrics.errorsByTag, "error", error._tag, "operation", operation)
+      LivenessMetrics.tagged(LivenessMetrics.errorsByTag, "error", error._tag, "operation", operation),
+    attemptError: (error: LivenessError) =>
+      LivenessMetrics.tagged(LivenessMetrics.providerErrors, "error", error._tag, "operation", operation)
   })
   const metrics = { createProcess: metricsOf("createProcess"), getProcess: metricsOf("getProcess") }
 
@@ -129,14 +138,19 @@ export const make: Effect.Effect<
    * preparation (e.g. an access token) comes first, outside the permit: see LivenessProvider.prepare.
    */
   const attempt = <A>(operation: Operation, attemptNumber: number, request: Effect.Effect<A, LivenessError>) => {
-    const { attempts, latency } = metrics[operation]
-    // Counted once the request runs, whatever its outcome (an interrupted request was sent too).
+    const { attemptError, attempts, latency } = metrics[operation]
+    // Counted once the request runs, whatever its outcome (an interrupted request was sent too); a failed one by its
+    // error too, in the same step.
     const measured = Effect.withFiberRuntime<A, LivenessError>((fiber) => {
       const startNanos = LivenessMetrics.clockIn(fiber).unsafeCurrentTimeNanos()
-      return Effect.onExit(request, () =>
+      return Effect.onExit(request, (exit) =>
         Effect.withFiberRuntime((fiber) => {
           LivenessMetrics.updateIn(fiber, latency, LivenessMetrics.elapsedIn(fiber, startNanos))
           LivenessMetrics.updateIn(fiber, attempts, 1)
+          if (Exit.isFailure(exit)) {
+            const failure = Cause.failureOption(exit.cause)
+            if (Option.isSome(failure)) LivenessMetrics.updateIn(fiber, attemptError(failure.value), 1)
+          }
           return Effect.void
         }))
     })

@@ -49,6 +49,16 @@ export const providerAttempts = Metric.counter("liveness_provider_attempts_total
   incremental: true
 })
 
+/**
+ * Provider requests that failed, tagged `operation` and `error` (the error's tag), each attempt counted: `RateLimited`
+ * is the provider's 429 (Unico's tenant quota), whether or not a retry then succeeded.
+ */
+export const providerErrors = Metric.counter("liveness_provider_errors_total", {
+  description: "Requests to the liveness provider that failed, each attempt counted, by operation and error tag " +
+    "(RateLimited: the provider answered 429)",
+  incremental: true
+})
+
 /** Retries only, tagged `operation` and `reason` (the retry class). */
 export const retries = Metric.counter("liveness_retries_total", {
   description: "Provider requests retried by the workflow, by operation and retry class",
@@ -74,6 +84,16 @@ export const checkLatency = secondsHistogram(
   "Latency of a whole liveness operation, by operation (createProcess: a check; getProcess: a read-back), " +
     "retries, quota waits and tokens included, in seconds"
 )
+
+/**
+ * How many checks may be in flight before the newest would wait past its deadline for the tenant quota: the quota
+ * (requests per second) times the deadline (seconds). Set once when the workflow is built; absent without a quota.
+ * Each retry takes a permit too, so retries lower the real capacity.
+ */
+export const checkCapacity = Metric.gauge("liveness_check_capacity", {
+  description: "Checks that may be in flight before the newest waits past its deadline for the tenant quota " +
+    "(quota in requests per second times the deadline in seconds; retries take permits too)"
+})
 
 const taggedCache = new WeakMap<object, Map<string, unknown>>()
 

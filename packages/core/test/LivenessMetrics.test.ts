@@ -17,6 +17,8 @@ const errors = (tag: string, operation: string) =>
 const attempts = (operation: string) => Metric.tagged(LivenessMetrics.providerAttempts, "operation", operation)
 const latency = (operation: string) => Metric.tagged(LivenessMetrics.providerLatency, "operation", operation)
 const latencySum = (operation: string) => Effect.map(Metric.value(latency(operation)), (state) => state.sum)
+const providerErrors = (tag: string, operation: string) =>
+  Metric.tagged(Metric.tagged(LivenessMetrics.providerErrors, "error", tag), "operation", operation)
 const retries = (operation: string, reason: string) =>
   Metric.tagged(Metric.tagged(LivenessMetrics.retries, "operation", operation), "reason", reason)
 
@@ -124,5 +126,45 @@ describe("LivenessMetrics", () => {
       yield* Fiber.join(fiber)
       expect((yield* provider.calls).map((call) => call.at)).toEqual([0, 2000])
       expect((yield* latencySum("createProcess")) - before).toBe(0)
+    }))
+
+  it.effect("a 429 that a retry then answers counts one RateLimited provider error, and no check error", () =>
+    Effect.gen(function*() {
+      const rateLimitedBefore = yield* count(providerErrors("RateLimited", "createProcess"))
+      const checkErrorsBefore = yield* count(errors("RateLimited", "createProcess"))
+      const liveBefore = yield* count(providerErrors("RateLimited", "getProcess"))
+      const provider = yield* scripted([UnicoCodes.toError({ status: 429 }), live()])
+      const fiber = yield* Liveness.check(seedBody(sdkPayload())).pipe(
+        Effect.provide(workflow(provider.layer)),
+        Effect.fork
+      )
+      yield* TestClock.adjust("1 second")
+      expect((yield* Fiber.join(fiber)).verdict).toBe("live")
+      expect((yield* count(providerErrors("RateLimited", "createProcess"))) - rateLimitedBefore).toBe(1)
+      expect(yield* count(errors("RateLimited", "createProcess"))).toBe(checkErrorsBefore)
+      expect(yield* count(providerErrors("RateLimited", "getProcess"))).toBe(liveBefore)
+    }))
+
+  it.effect("a check answered at once counts no provider error", () =>
+    Effect.gen(function*() {
+      const before = yield* Metric.snapshot
+      const total = (snapshot: typeof before) =>
+        snapshot.filter((pair) => pair.metricKey.name === "liveness_provider_errors_total")
+          .reduce((sum, pair) => sum + Number((pair.metricState as { count: number }).count), 0)
+      const provider = yield* scripted([live()])
+      yield* Liveness.check(seedBody(sdkPayload())).pipe(Effect.provide(workflow(provider.layer)))
+      expect(total(yield* Metric.snapshot)).toBe(total(before))
+    }))
+
+  it.effect("the check capacity is the tenant quota per second times the deadline in seconds", () =>
+    Effect.gen(function*() {
+      const provider = yield* scripted([live()])
+      yield* Liveness.check(seedBody(sdkPayload())).pipe(
+        Effect.provide(workflow(provider.layer, {
+          rateLimit: { limit: 20, interval: Duration.seconds(2) },
+          deadline: Duration.seconds(12)
+        }))
+      )
+      expect((yield* Metric.value(LivenessMetrics.checkCapacity)).value).toBe(120)
     }))
 })
