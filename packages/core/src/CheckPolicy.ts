@@ -9,7 +9,6 @@ import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type { LivenessError } from "./LivenessError.js"
 import type { RetrySchedule } from "./RetrySchedule.js"
@@ -98,43 +97,35 @@ const nonNegativeInt = (name: string) =>
     Config.validate({ message: "must be a whole number of at least 0", validation: (n) => n >= 0 })
   )
 
+/** Milliseconds as a Duration, the default when unset. */
+const millisOr = (name: string, fallback: Duration.Duration) =>
+  positiveInt(name).pipe(Config.map(Duration.millis), Config.withDefault(fallback))
+
 /**
  * The policy from the environment: `LIVENESS_MAX_ATTEMPTS`, `LIVENESS_BASE_DELAY_MS`, `LIVENESS_MAX_DELAY_MS`,
  * `LIVENESS_DEADLINE_MS`, `LIVENESS_RATE_LIMIT` (requests per second, 0 for none), `LIVENESS_REPLAY_AMBIGUOUS`
  * (`true` to replay SDK payloads after an ambiguous failure; see `Policy.replayAmbiguous`),
  * `LIVENESS_LEDGER_RETENTION_MS` and `LIVENESS_LEDGER_MAX_ENTRIES` (the capture ledger's bounds). Unset values keep
- * the defaults.
+ * the defaults; a value out of range is a ConfigError whose path is its variable.
  */
-export const layerConfig: Layer.Layer<CheckPolicy, ConfigError.ConfigError> = Layer.effect(
-  CheckPolicy,
-  Effect.gen(function*() {
-    const values = yield* Config.all({
-      maxAttempts: Config.option(positiveInt("LIVENESS_MAX_ATTEMPTS")),
-      baseDelay: Config.option(positiveInt("LIVENESS_BASE_DELAY_MS")),
-      maxDelay: Config.option(positiveInt("LIVENESS_MAX_DELAY_MS")),
-      deadline: Config.option(positiveInt("LIVENESS_DEADLINE_MS")),
-      rateLimit: Config.option(nonNegativeInt("LIVENESS_RATE_LIMIT")),
-      replayAmbiguous: Config.option(Config.boolean("LIVENESS_REPLAY_AMBIGUOUS")),
-      ledgerRetention: Config.option(positiveInt("LIVENESS_LEDGER_RETENTION_MS")),
-      ledgerMaxEntries: Config.option(positiveInt("LIVENESS_LEDGER_MAX_ENTRIES"))
-    })
-    const policy: { -readonly [K in keyof Policy]: Policy[K] } = { ...defaults }
-    if (values.maxAttempts._tag === "Some") policy.maxAttempts = values.maxAttempts.value
-    if (values.baseDelay._tag === "Some") policy.baseDelay = Duration.millis(values.baseDelay.value)
-    if (values.maxDelay._tag === "Some") policy.maxDelay = Duration.millis(values.maxDelay.value)
-    if (values.deadline._tag === "Some") policy.deadline = Duration.millis(values.deadline.value)
-    if (values.rateLimit._tag === "Some") {
-      policy.rateLimit = values.rateLimit.value === 0
-        ? undefined
-        : { limit: values.rateLimit.value, interval: Duration.seconds(1) }
-    }
-    if (values.replayAmbiguous._tag === "Some") policy.replayAmbiguous = values.replayAmbiguous.value
-    policy.ledger = {
-      retention: values.ledgerRetention._tag === "Some"
-        ? Duration.millis(values.ledgerRetention.value)
-        : defaults.ledger.retention,
-      maxEntries: values.ledgerMaxEntries._tag === "Some" ? values.ledgerMaxEntries.value : defaults.ledger.maxEntries
-    }
-    return policy
+export const config: Config.Config<Policy> = Config.all({
+  maxAttempts: positiveInt("LIVENESS_MAX_ATTEMPTS").pipe(Config.withDefault(defaults.maxAttempts)),
+  baseDelay: millisOr("LIVENESS_BASE_DELAY_MS", defaults.baseDelay),
+  maxDelay: millisOr("LIVENESS_MAX_DELAY_MS", defaults.maxDelay),
+  jitter: Config.succeed(defaults.jitter),
+  deadline: millisOr("LIVENESS_DEADLINE_MS", defaults.deadline),
+  rateLimit: nonNegativeInt("LIVENESS_RATE_LIMIT").pipe(
+    Config.map((limit): RateLimit | undefined =>
+      limit === 0 ? undefined : { limit, interval: Duration.seconds(1) }
+    ),
+    Config.withDefault(defaults.rateLimit)
+  ),
+  replayAmbiguous: Config.boolean("LIVENESS_REPLAY_AMBIGUOUS").pipe(Config.withDefault(defaults.replayAmbiguous)),
+  ledger: Config.all({
+    retention: millisOr("LIVENESS_LEDGER_RETENTION_MS", defaults.ledger.retention),
+    maxEntries: positiveInt("LIVENESS_LEDGER_MAX_ENTRIES").pipe(Config.withDefault(defaults.ledger.maxEntries))
   })
-)
+})
+
+/** The policy from the environment (`config`). */
+export const layerConfig: Layer.Layer<CheckPolicy, ConfigError.ConfigError> = Layer.effect(CheckPolicy, config)

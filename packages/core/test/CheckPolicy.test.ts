@@ -96,7 +96,10 @@ describe("CheckPolicy", () => {
       ["LIVENESS_DEADLINE_MS", "0"],
       ["LIVENESS_DEADLINE_MS", "30s"],
       ["LIVENESS_RATE_LIMIT", "-1"],
-      ["LIVENESS_RATE_LIMIT", "ten"]
+      ["LIVENESS_RATE_LIMIT", "ten"],
+      ["LIVENESS_REPLAY_AMBIGUOUS", "perhaps"],
+      ["LIVENESS_LEDGER_RETENTION_MS", "0"],
+      ["LIVENESS_LEDGER_MAX_ENTRIES", "-5"]
     ])("%s=%s fails with a ConfigError naming the variable", ([name, value]) =>
       Effect.gen(function*() {
         const error = yield* policyFrom({ [name]: value }).pipe(Effect.flip)
@@ -104,6 +107,18 @@ describe("CheckPolicy", () => {
         expect(ConfigError.isInvalidData(error)).toBe(true)
         expect((error as ConfigError.InvalidData).path).toEqual([name])
         expect(String(error)).toContain(name)
+      }))
+
+    it.effect("CheckPolicy.config is the same policy, as a Config of its own", () =>
+      Effect.gen(function*() {
+        const env = { LIVENESS_LEDGER_RETENTION_MS: "60000", LIVENESS_LEDGER_MAX_ENTRIES: "10", LIVENESS_RATE_LIMIT: "0" }
+        const policy = yield* CheckPolicy.config.pipe(
+          Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
+        )
+        expect(policy).toEqual(yield* policyFrom(env))
+        expect(policy.rateLimit).toBeUndefined()
+        expect(millis(policy.ledger.retention)).toBe(60_000)
+        expect(policy.ledger.maxEntries).toBe(10)
       }))
 
     it.effect("the policy from the environment drives the workflow", () =>

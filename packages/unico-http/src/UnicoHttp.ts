@@ -32,21 +32,19 @@ import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
-import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import { readFileSync } from "node:fs"
 import * as Assertion from "./Assertion.js"
 import * as ErrorBody from "./ErrorBody.js"
 import * as SharedTokenStore from "./SharedTokenStore.js"
 import * as TokenCache from "./TokenCache.js"
 import * as TransportFailure from "./TransportFailure.js"
-import { UnicoConfigError } from "./UnicoConfigError.js"
+import * as UnicoConfig from "./UnicoConfig.js"
+import type { UnicoConfigError } from "./UnicoConfigError.js"
 import * as UnicoOptions from "./UnicoOptions.js"
 
 export declare namespace UnicoHttp {
@@ -282,99 +280,12 @@ export const layer = (
 ): Layer.Layer<LivenessProvider.LivenessProvider | UnicoHttp, UnicoConfigError, HttpClient.HttpClient> =>
   Layer.scopedContext(Effect.flatMap(UnicoOptions.resolve(options), make))
 
-/** The environment variables `layerConfig` reads, by option. */
-export const ENV = {
-  environment: "UNICO_ENVIRONMENT",
-  issuer: "UNICO_ISSUER",
-  serviceAccount: "UNICO_SERVICE_ACCOUNT",
-  tenantId: "UNICO_TENANT_ID",
-  privateKey: "UNICO_PRIVATE_KEY",
-  privateKeyFile: "UNICO_PRIVATE_KEY_FILE",
-  apiKey: "UNICO_API_KEY",
-  authUrl: "UNICO_AUTH_URL",
-  apiUrl: "UNICO_API_URL",
-  timeout: "UNICO_TIMEOUT_MS"
-} as const
-
-const optionalString = (name: string) => Config.option(Config.string(name))
-
-/** Reads the options from the environment (see ENV); errors name the variable. */
-export const optionsFromConfig: Effect.Effect<UnicoOptions.Options, ConfigError.ConfigError | UnicoConfigError> = Effect
-  .gen(function*() {
-    const values = yield* Config.all({
-      environment: optionalString(ENV.environment),
-      issuer: optionalString(ENV.issuer),
-      serviceAccount: optionalString(ENV.serviceAccount),
-      tenantId: optionalString(ENV.tenantId),
-      privateKey: Config.option(Config.redacted(ENV.privateKey)),
-      privateKeyFile: optionalString(ENV.privateKeyFile),
-      apiKey: Config.option(Config.redacted(ENV.apiKey)),
-      authUrl: optionalString(ENV.authUrl),
-      apiUrl: optionalString(ENV.apiUrl),
-      timeout: Config.option(Config.integer(ENV.timeout))
-    })
-    const environment = Option.getOrElse(values.environment, () => "uat").toLowerCase()
-    if (environment !== "uat" && environment !== "production") {
-      return yield* new UnicoConfigError({
-        setting: ENV.environment,
-        problem: `is "${environment}"`,
-        fix: "Use uat or production"
-      })
-    }
-    const privateKey = Option.isSome(values.privateKey)
-      ? values.privateKey.value
-      : Option.isSome(values.privateKeyFile)
-      ? yield* Effect.try({
-        try: () => Redacted.make(readFileSync(values.privateKeyFile.pipe(Option.getOrThrow), "utf8")),
-        catch: (error) =>
-          new UnicoConfigError({
-            setting: ENV.privateKeyFile,
-            problem: `cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`,
-            fix: "Point it at the service account's .pem file, readable by this process"
-          })
-      })
-      : yield* new UnicoConfigError({
-        setting: `${ENV.privateKey} or ${ENV.privateKeyFile}`,
-        problem: "is missing",
-        fix: "Set the service account's RSA private key (PEM), or the path of its .pem file"
-      })
-    if (Option.isNone(values.apiKey)) {
-      return yield* new UnicoConfigError({
-        setting: ENV.apiKey,
-        problem: "is missing",
-        fix: "Set the API key with the Liveness capability that Unico's project manager issued"
-      })
-    }
-    const defined = <A>(option: Option.Option<A>) => Option.getOrUndefined(option)
-    const options: UnicoOptions.Options = {
-      environment,
-      privateKey,
-      apiKey: values.apiKey.value,
-      ...Object.fromEntries(
-        Object.entries({
-          issuer: defined(values.issuer),
-          serviceAccount: defined(values.serviceAccount),
-          tenantId: defined(values.tenantId),
-          authUrl: defined(values.authUrl),
-          apiUrl: defined(values.apiUrl),
-          timeout: Option.isSome(values.timeout) ? Duration.millis(values.timeout.value) : undefined
-        }).filter(([, value]) => value !== undefined)
-      )
-    }
-    return options
-  })
-
-/** The adapter from the environment (UNICO_*). */
-export const layerConfig: Layer.Layer<
-  LivenessProvider.LivenessProvider | UnicoHttp,
-  ConfigError.ConfigError | UnicoConfigError,
-  HttpClient.HttpClient
-> = Layer.scopedContext(
-  Effect.gen(function*() {
-    const options = yield* optionsFromConfig
-    // A key read from UNICO_PRIVATE_KEY_FILE that does not parse is that variable's fault, not UNICO_PRIVATE_KEY's.
-    const fromFile = Option.isNone(yield* Config.option(Config.string(ENV.privateKey)))
-    const resolved = yield* UnicoOptions.resolve(options, fromFile ? { ...ENV, privateKey: ENV.privateKeyFile } : ENV)
-    return yield* make(resolved)
-  })
-)
+/**
+ * The adapter from a Config of checked settings: by default `UnicoConfig.config`, the UNICO_* variables. Fails at
+ * construction with a ConfigError whose path names the variable at fault; the Config has checked everything, so
+ * nothing is checked again here.
+ */
+export const layerConfig = (
+  config: Config.Config<UnicoOptions.Resolved> = UnicoConfig.config
+): Layer.Layer<LivenessProvider.LivenessProvider | UnicoHttp, ConfigError.ConfigError, HttpClient.HttpClient> =>
+  Layer.scopedContext(Effect.flatMap(config, make))

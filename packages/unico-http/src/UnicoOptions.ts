@@ -1,12 +1,15 @@
 /**
  * The adapter's options, and their validation: everything that can be checked before the first request is
- * checked when the layer is built, with a message that names the setting and the fix.
+ * checked when the layer is built, with a message that names the setting and the fix. Each rule is one pure
+ * validator (`validate.*`, the value or a `{ problem, fix }`), applied here to options in code, by `UnicoConfig`
+ * to the UNICO_* variables, and by `liveness doctor` one variable at a time.
  *
  * @since 0.1.0
  */
-import { LivenessProvider } from "@liveness/core"
+import { LivenessProvider, SettingError } from "@liveness/core"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Redacted from "effect/Redacted"
 import { createPrivateKey, type KeyObject } from "node:crypto"
 import { UnicoConfigError } from "./UnicoConfigError.js"
@@ -32,9 +35,6 @@ export interface Options {
   readonly timeout?: Duration.DurationInput
 }
 
-/** Which setting each option came from, so errors can name environment variables. */
-export type SettingNames = Partial<Record<keyof Options | "privateKeyFile", string>>
-
 export interface Resolved {
   readonly environment: UnicoEnvironment.Environment
   /** Origin of the token host, no trailing slash: the exact `aud`. */
@@ -46,45 +46,9 @@ export interface Resolved {
   readonly timeout: Duration.Duration
 }
 
+type Validated<A> = SettingError.Validated<A>
+
 const ISSUER = /^[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)*\.iam\.acesso\.io$/
-
-const normaliseUrl = (setting: string, value: string) =>
-  Effect.try({
-    try: () => {
-      const url = new URL(value)
-      if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error("protocol")
-      return url.origin + url.pathname.replace(/\/+$/, "")
-    },
-    catch: () =>
-      new UnicoConfigError({
-        setting,
-        problem: "is not an http(s) URL",
-        fix: "Give the base URL, e.g. https://identityhomolog.acesso.io"
-      })
-  })
-
-/** Parses the PEM; only RSA keys can sign RS256. Environment variables often carry `\n` escapes. */
-const parseKey = (setting: string, pem: Redacted.Redacted<string>) =>
-  Effect.try({
-    try: () => createPrivateKey({ key: Redacted.value(pem).replace(/\\n/g, "\n").trim(), format: "pem" }),
-    catch: () =>
-      new UnicoConfigError({
-        setting,
-        problem: "is not a PEM private key that can be read",
-        fix: "Use the .pem file Unico issued for the service account (-----BEGIN PRIVATE KEY----- or " +
-          "-----BEGIN RSA PRIVATE KEY-----), unencrypted"
-      })
-  }).pipe(
-    Effect.filterOrFail(
-      (key) => key.asymmetricKeyType === "rsa",
-      (key) =>
-        new UnicoConfigError({
-          setting,
-          problem: `is ${keyKind(key.asymmetricKeyType)}; Unico signs with RSA`,
-          fix: "Use the service account's RSA private key, the .pem file Unico issued (RS256 needs an RSA key)"
-        })
-    )
-  )
 
 /** Node's names of key types, in words. */
 const KEY_KINDS: Partial<Record<string, string>> = {
@@ -101,67 +65,104 @@ const KEY_KINDS: Partial<Record<string, string>> = {
 const keyKind = (type: string | undefined) =>
   type === undefined ? "not an RSA key" : KEY_KINDS[type] ?? `a key of type ${type}`
 
-export const resolve = (options: Options, names: SettingNames = {}): Effect.Effect<Resolved, UnicoConfigError> =>
-  Effect.gen(function*() {
-    const name = (key: keyof Options | "privateKeyFile") => names[key] ?? key
-    const environment = options.environment ?? "uat"
-    if (environment !== "uat" && environment !== "production") {
-      return yield* new UnicoConfigError({
-        setting: name("environment"),
-        problem: `is "${environment}"`,
-        fix: "Use uat or production"
-      })
-    }
-    const defaults = UnicoEnvironment.hosts[environment]
-    const authUrl = yield* normaliseUrl(name("authUrl"), options.authUrl ?? defaults.authUrl)
-    const apiUrl = yield* normaliseUrl(name("apiUrl"), options.apiUrl ?? defaults.apiUrl)
+/** One validator per rule: the value to use, or what is wrong and how to fix it. */
+export const validate = {
+  environment: (value: string): Validated<UnicoEnvironment.Environment> =>
+    value === "uat" || value === "production"
+      ? Either.right(value)
+      : Either.left({ problem: `is "${value}"`, fix: "Use uat or production" }),
 
-    // The mix-up Unico names as the most common cause of 401s: catch it before any request.
-    const authEnvironment = UnicoEnvironment.ofUrl(authUrl)
-    const apiEnvironment = UnicoEnvironment.ofUrl(apiUrl)
-    if (authEnvironment !== undefined && apiEnvironment !== undefined && authEnvironment !== apiEnvironment) {
-      return yield* new UnicoConfigError({
-        setting: `${name("apiUrl")} and ${name("authUrl")}`,
+  /** An http(s) base URL, as origin and path without trailing slashes. */
+  url: (value: string): Validated<string> => {
+    const url = URL.canParse(value) ? new URL(value) : undefined
+    return url !== undefined && (url.protocol === "https:" || url.protocol === "http:")
+      ? Either.right(url.origin + url.pathname.replace(/\/+$/, ""))
+      : Either.left({ problem: "is not an http(s) URL", fix: "Give the base URL, e.g. https://identityhomolog.acesso.io" })
+  },
+
+  /** The mix-up Unico names as the most common cause of 401s: caught before any request. */
+  hosts: (hosts: { readonly authUrl: string; readonly apiUrl: string }): Validated<void> => {
+    const authEnvironment = UnicoEnvironment.ofUrl(hosts.authUrl)
+    const apiEnvironment = UnicoEnvironment.ofUrl(hosts.apiUrl)
+    return authEnvironment !== undefined && apiEnvironment !== undefined && authEnvironment !== apiEnvironment
+      ? Either.left({
         problem: `the API host is ${apiEnvironment} but the token host is ${authEnvironment}`,
-        fix: `Use ${UnicoEnvironment.hosts[apiEnvironment].authUrl} with ${apiUrl}, with credentials of that ` +
+        fix: `Use ${UnicoEnvironment.hosts[apiEnvironment].authUrl} with ${hosts.apiUrl}, with credentials of that ` +
           "environment (UAT and production credentials differ)"
       })
-    }
-    const issuer = options.issuer ??
-      (options.serviceAccount !== undefined && options.tenantId !== undefined
-        ? `${options.serviceAccount}@${options.tenantId}.iam.acesso.io`
-        : undefined)
-    if (issuer === undefined) {
-      return yield* new UnicoConfigError({
-        setting: `${name("issuer")} (or ${name("serviceAccount")} and ${name("tenantId")})`,
-        problem: "is missing",
-        fix: "Set the issuer <service account>@<tenant id>.iam.acesso.io from the credentials Unico sent"
+      : Either.void
+  },
+
+  issuer: (issuer: string): Validated<string> =>
+    ISSUER.test(issuer) ? Either.right(issuer) : Either.left({
+      problem: "does not have the form <service account>@<tenant id>.iam.acesso.io",
+      fix: "Copy the account name and tenant id from Unico's credentials; the issuer ends in .iam.acesso.io"
+    }),
+
+  /** Parses the PEM; only RSA keys can sign RS256. Environment variables often carry `\n` escapes. */
+  privateKey: (pem: Redacted.Redacted<string>): Validated<KeyObject> => {
+    const key = Either.try(() =>
+      createPrivateKey({ key: Redacted.value(pem).replace(/\\n/g, "\n").trim(), format: "pem" })
+    )
+    if (Either.isLeft(key)) {
+      return Either.left({
+        problem: "is not a PEM private key that can be read",
+        fix: "Use the .pem file Unico issued for the service account (-----BEGIN PRIVATE KEY----- or " +
+          "-----BEGIN RSA PRIVATE KEY-----), unencrypted"
       })
     }
-    if (!ISSUER.test(issuer)) {
-      return yield* new UnicoConfigError({
-        setting: options.issuer !== undefined ? name("issuer") : `${name("serviceAccount")} / ${name("tenantId")}`,
-        problem: "does not have the form <service account>@<tenant id>.iam.acesso.io",
-        fix: "Copy the account name and tenant id from Unico's credentials; the issuer ends in .iam.acesso.io"
-      })
-    }
-    const privateKey = yield* parseKey(name("privateKey"), options.privateKey)
-    if (Redacted.value(options.apiKey).trim() === "") {
-      return yield* new UnicoConfigError({
-        setting: name("apiKey"),
-        problem: "is empty",
-        fix: "Set the API key with the Liveness capability that Unico's project manager issued"
-      })
-    }
-    const timeout = options.timeout === undefined
-      ? LivenessProvider.DEFAULT_ATTEMPT_TIMEOUT
-      : Duration.decode(options.timeout)
-    if (Duration.toMillis(timeout) <= 0) {
-      return yield* new UnicoConfigError({
-        setting: name("timeout"),
-        problem: "is not positive",
-        fix: "Give a timeout above 0"
-      })
-    }
-    return { environment, authUrl, apiUrl, issuer, privateKey, apiKey: options.apiKey, timeout }
+    return key.right.asymmetricKeyType === "rsa" ? Either.right(key.right) : Either.left({
+      problem: `is ${keyKind(key.right.asymmetricKeyType)}; Unico signs with RSA`,
+      fix: "Use the service account's RSA private key, the .pem file Unico issued (RS256 needs an RSA key)"
+    })
+  },
+
+  apiKey: (apiKey: Redacted.Redacted<string>): Validated<Redacted.Redacted<string>> =>
+    Redacted.value(apiKey).trim() === ""
+      ? Either.left({ problem: "is empty", fix: apiKeyFix })
+      : Either.right(apiKey),
+
+  timeout: (timeout: Duration.Duration): Validated<Duration.Duration> =>
+    Duration.toMillis(timeout) > 0 ? Either.right(timeout) : Either.left({
+      problem: "is not positive",
+      fix: "Give a timeout above 0"
+    })
+}
+
+/** The fix for a missing or empty API key. */
+export const apiKeyFix = "Set the API key with the Liveness capability that Unico's project manager issued"
+
+/** The refusal of an issuer that is not given at all. */
+export const issuerMissing: SettingError.Refusal = {
+  problem: "is missing",
+  fix: "Set the issuer <service account>@<tenant id>.iam.acesso.io from the credentials Unico sent"
+}
+
+/** The issuer of a service account in a tenant. */
+export const issuerOf = (serviceAccount: string, tenantId: string) => `${serviceAccount}@${tenantId}.iam.acesso.io`
+
+/** The options checked, in the order a newcomer fixes them; a refusal names the option at fault. */
+export const resolve = (options: Options): Effect.Effect<Resolved, UnicoConfigError> =>
+  Effect.gen(function*() {
+    const check = <A>(setting: string, validated: Validated<A>) =>
+      Either.mapLeft(validated, (refusal) => new UnicoConfigError({ setting, ...refusal }))
+    const environment = yield* check("environment", validate.environment(options.environment ?? "uat"))
+    const defaults = UnicoEnvironment.hosts[environment]
+    const authUrl = yield* check("authUrl", validate.url(options.authUrl ?? defaults.authUrl))
+    const apiUrl = yield* check("apiUrl", validate.url(options.apiUrl ?? defaults.apiUrl))
+    yield* check("apiUrl and authUrl", validate.hosts({ authUrl, apiUrl }))
+    const issuer = options.issuer !== undefined
+      ? yield* check("issuer", validate.issuer(options.issuer))
+      : options.serviceAccount !== undefined && options.tenantId !== undefined
+      ? yield* check("serviceAccount / tenantId", validate.issuer(issuerOf(options.serviceAccount, options.tenantId)))
+      : yield* new UnicoConfigError({ setting: "issuer (or serviceAccount and tenantId)", ...issuerMissing })
+    const privateKey = yield* check("privateKey", validate.privateKey(options.privateKey))
+    const apiKey = yield* check("apiKey", validate.apiKey(options.apiKey))
+    const timeout = yield* check(
+      "timeout",
+      validate.timeout(
+        options.timeout === undefined ? LivenessProvider.DEFAULT_ATTEMPT_TIMEOUT : Duration.decode(options.timeout)
+      )
+    )
+    return { environment, authUrl, apiUrl, issuer, privateKey, apiKey, timeout }
   })

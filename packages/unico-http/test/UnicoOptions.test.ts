@@ -1,11 +1,14 @@
 /**
  * The adapter's settings: `UnicoOptions.resolve` (options in code) and `UnicoHttp.layerConfig` (UNICO_*
- * variables). Everything that can be checked before the first request is checked when the layer is built,
- * and every refusal names the setting at fault.
+ * variables, through `UnicoConfig`). Everything that can be checked before the first request is checked when
+ * the layer is built, and every refusal names the setting at fault: the option, or the variable (the path of
+ * the ConfigError).
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import { describe, expect, it } from "@effect/vitest"
-import { UnicoConfigError, UnicoEnvironment, UnicoHttp, UnicoOptions } from "../src/index.js"
+import { SettingError } from "@liveness/core"
+import * as ConfigError from "effect/ConfigError"
+import { UnicoConfig, UnicoConfigError, UnicoEnvironment, UnicoHttp, UnicoOptions } from "../src/index.js"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -51,11 +54,31 @@ const noHttp = Layer.succeed(
 /** Builds `UnicoHttp.layerConfig` from these variables and returns the adapter's settings. */
 const fromEnv = (env: Record<string, string>) =>
   Effect.flatMap(UnicoHttp.UnicoHttp, (service) => Effect.succeed(service.settings)).pipe(
-    Effect.provide(UnicoHttp.layerConfig.pipe(Layer.provide(noHttp))),
+    Effect.provide(UnicoHttp.layerConfig().pipe(Layer.provide(noHttp))),
     Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
   )
 
 const minimalEnv = { UNICO_ISSUER: ISSUER, UNICO_PRIVATE_KEY: PKCS8, UNICO_API_KEY: API_KEY }
+
+/** The paths of the problems in a ConfigError, in order. */
+const pathsOf = (error: ConfigError.ConfigError): Array<string> =>
+  ConfigError.reduceWithContext(error, undefined, {
+    andCase: (_, left, right) => [...left, ...right],
+    orCase: (_, left, right) => [...left, ...right],
+    invalidDataCase: (_, path) => [path.join("_")],
+    missingDataCase: (_, path) => [path.join("_")],
+    sourceUnavailableCase: (_, path) => [path.join("_")],
+    unsupportedCase: (_, path) => [path.join("_")]
+  })
+
+/** The ConfigError a build from the environment fails with: the variables it names, and its words. */
+const envError = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.gen(function*() {
+    const error = yield* Effect.flip(effect)
+    expect(ConfigError.isConfigError(error)).toBe(true)
+    const configError = error as ConfigError.ConfigError
+    return { paths: pathsOf(configError), text: SettingError.describe(configError) }
+  })
 
 /** The UnicoConfigError a build fails with. */
 const configError = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
@@ -203,8 +226,9 @@ describe("UnicoHttp.layerConfig", () => {
 
   it.effect("an unknown UNICO_ENVIRONMENT is named", () =>
     Effect.gen(function*() {
-      const error = yield* configError(fromEnv({ ...minimalEnv, UNICO_ENVIRONMENT: "staging" }))
-      expect(error.setting).toBe("UNICO_ENVIRONMENT")
+      const error = yield* envError(fromEnv({ ...minimalEnv, UNICO_ENVIRONMENT: "staging" }))
+      expect(error.paths).toEqual(["UNICO_ENVIRONMENT"])
+      expect(error.text).toBe('UNICO_ENVIRONMENT: is "staging". Use uat or production')
     }))
 
   it.effect("the issuer from UNICO_SERVICE_ACCOUNT and UNICO_TENANT_ID", () =>
@@ -216,31 +240,35 @@ describe("UnicoHttp.layerConfig", () => {
 
   it.effect("an issuer without @….iam.acesso.io names UNICO_ISSUER", () =>
     Effect.gen(function*() {
-      const error = yield* configError(fromEnv({ ...minimalEnv, UNICO_ISSUER: "acct@tenant1" }))
-      expect(error.setting).toBe("UNICO_ISSUER")
-      expect(error.message).toContain("UNICO_ISSUER")
+      const error = yield* envError(fromEnv({ ...minimalEnv, UNICO_ISSUER: "acct@tenant1" }))
+      expect(error.paths).toEqual(["UNICO_ISSUER"])
+      // The words users saw before the settings became a Config.
+      expect(error.text).toBe(
+        "UNICO_ISSUER: does not have the form <service account>@<tenant id>.iam.acesso.io. Copy the account name " +
+          "and tenant id from Unico's credentials; the issuer ends in .iam.acesso.io"
+      )
     }))
 
   it.effect("a bad service account / tenant pair names both variables", () =>
     Effect.gen(function*() {
       const { UNICO_ISSUER: _, ...rest } = minimalEnv
-      const error = yield* configError(fromEnv({ ...rest, UNICO_SERVICE_ACCOUNT: "a b", UNICO_TENANT_ID: "tenant1" }))
-      expect(error.message).toContain("UNICO_SERVICE_ACCOUNT")
-      expect(error.message).toContain("UNICO_TENANT_ID")
+      const error = yield* envError(fromEnv({ ...rest, UNICO_SERVICE_ACCOUNT: "a b", UNICO_TENANT_ID: "tenant1" }))
+      expect(error.paths).toEqual(["UNICO_SERVICE_ACCOUNT / UNICO_TENANT_ID"])
     }))
 
   it.effect("a key that does not parse names UNICO_PRIVATE_KEY", () =>
     Effect.gen(function*() {
-      const error = yield* configError(fromEnv({ ...minimalEnv, UNICO_PRIVATE_KEY: "not a key" }))
-      expect(error.setting).toBe("UNICO_PRIVATE_KEY")
-      expect(error.message).toContain("UNICO_PRIVATE_KEY")
+      const error = yield* envError(fromEnv({ ...minimalEnv, UNICO_PRIVATE_KEY: "not a key" }))
+      expect(error.paths).toEqual(["UNICO_PRIVATE_KEY"])
+      expect(error.text).toMatch(/^UNICO_PRIVATE_KEY: is not a PEM private key that can be read\. Use the \.pem file/)
     }))
 
   it.effect("an EC key names UNICO_PRIVATE_KEY", () =>
     Effect.gen(function*() {
-      const error = yield* configError(fromEnv({ ...minimalEnv, UNICO_PRIVATE_KEY: EC }))
-      expect(error.setting).toBe("UNICO_PRIVATE_KEY")
-      expect(error.message).toContain("RS256")
+      const error = yield* envError(fromEnv({ ...minimalEnv, UNICO_PRIVATE_KEY: EC }))
+      expect(error.paths).toEqual(["UNICO_PRIVATE_KEY"])
+      expect(error.text).toContain("UNICO_PRIVATE_KEY: is an EC key; Unico signs with RSA")
+      expect(error.text).toContain("RS256")
     }))
 
   it.effect.each([
@@ -266,11 +294,14 @@ describe("UnicoHttp.layerConfig", () => {
   it.effect("a missing UNICO_PRIVATE_KEY_FILE is named", () =>
     Effect.gen(function*() {
       const { UNICO_PRIVATE_KEY: _, ...rest } = minimalEnv
-      const error = yield* configError(
+      const error = yield* envError(
         fromEnv({ ...rest, UNICO_PRIVATE_KEY_FILE: join(directory, "no-such-file.pem") })
       )
-      expect(error.setting).toBe("UNICO_PRIVATE_KEY_FILE")
-      expect(error.problem).toContain("ENOENT")
+      expect(error.paths).toEqual(["UNICO_PRIVATE_KEY_FILE"])
+      expect(error.text).toBe(
+        "UNICO_PRIVATE_KEY_FILE: cannot be read (ENOENT). Point it at the service account's .pem file, readable by " +
+          "this process"
+      )
     }))
 
   it.effect("a UNICO_PRIVATE_KEY_FILE that holds no key names UNICO_PRIVATE_KEY_FILE, not UNICO_PRIVATE_KEY", () =>
@@ -278,47 +309,58 @@ describe("UnicoHttp.layerConfig", () => {
       const file = join(directory, "not-a-key.pem")
       writeFileSync(file, "hello\n")
       const { UNICO_PRIVATE_KEY: _, ...rest } = minimalEnv
-      const error = yield* configError(fromEnv({ ...rest, UNICO_PRIVATE_KEY_FILE: file }))
-      expect(error.setting).toBe("UNICO_PRIVATE_KEY_FILE")
+      const error = yield* envError(fromEnv({ ...rest, UNICO_PRIVATE_KEY_FILE: file }))
+      expect(error.paths).toEqual(["UNICO_PRIVATE_KEY_FILE"])
+      expect(error.text).toMatch(/^UNICO_PRIVATE_KEY_FILE: is not a PEM private key/)
     }))
 
   it.effect("no key at all names both UNICO_PRIVATE_KEY and UNICO_PRIVATE_KEY_FILE", () =>
     Effect.gen(function*() {
       const { UNICO_PRIVATE_KEY: _, ...rest } = minimalEnv
-      const error = yield* configError(fromEnv(rest))
-      expect(error.setting).toContain("UNICO_PRIVATE_KEY")
-      expect(error.setting).toContain("UNICO_PRIVATE_KEY_FILE")
+      const error = yield* envError(fromEnv(rest))
+      expect(error.paths).toEqual(["UNICO_PRIVATE_KEY or UNICO_PRIVATE_KEY_FILE"])
+      expect(error.text).toBe(
+        "UNICO_PRIVATE_KEY or UNICO_PRIVATE_KEY_FILE: is missing. Set the service account's RSA private key (PEM), " +
+          "or the path of its .pem file"
+      )
     }))
 
   it.effect("a production API host with UAT's token host is refused, naming both variables", () =>
     Effect.gen(function*() {
-      const error = yield* configError(
+      const error = yield* envError(
         fromEnv({ ...minimalEnv, UNICO_API_URL: PRODUCTION.apiUrl, UNICO_AUTH_URL: UAT.authUrl })
       )
-      expect(error.message).toContain("UNICO_API_URL")
-      expect(error.message).toContain("UNICO_AUTH_URL")
+      expect(error.paths).toEqual(["UNICO_API_URL and UNICO_AUTH_URL"])
+      expect(error.text).toBe(
+        `UNICO_API_URL and UNICO_AUTH_URL: the API host is production but the token host is uat. Use ` +
+          `${PRODUCTION.authUrl} with ${PRODUCTION.apiUrl}, with credentials of that environment (UAT and ` +
+          "production credentials differ)"
+      )
     }))
 
   it.effect("UNICO_ENVIRONMENT=production with UAT's token host is refused too", () =>
     Effect.gen(function*() {
-      const error = yield* configError(
+      const error = yield* envError(
         fromEnv({ ...minimalEnv, UNICO_ENVIRONMENT: "production", UNICO_AUTH_URL: UAT.authUrl })
       )
-      expect(error.message).toContain("UNICO_AUTH_URL")
+      expect(error.paths).toEqual(["UNICO_API_URL and UNICO_AUTH_URL"])
     }))
 
   it.effect("a missing UNICO_API_KEY is named", () =>
     Effect.gen(function*() {
       const { UNICO_API_KEY: _, ...rest } = minimalEnv
-      const error = yield* configError(fromEnv(rest))
-      expect(error.setting).toBe("UNICO_API_KEY")
-      expect(error.message).toContain("UNICO_API_KEY")
+      const error = yield* envError(fromEnv(rest))
+      expect(error.paths).toEqual(["UNICO_API_KEY"])
+      expect(error.text).toBe(
+        "UNICO_API_KEY: is missing. Set the API key with the Liveness capability that Unico's project manager issued"
+      )
     }))
 
   it.effect("an empty UNICO_API_KEY is named", () =>
     Effect.gen(function*() {
-      const error = yield* configError(fromEnv({ ...minimalEnv, UNICO_API_KEY: "" }))
-      expect(error.message).toContain("UNICO_API_KEY")
+      const error = yield* envError(fromEnv({ ...minimalEnv, UNICO_API_KEY: " " }))
+      expect(error.paths).toEqual(["UNICO_API_KEY"])
+      expect(error.text).toMatch(/^UNICO_API_KEY: is empty\. Set the API key/)
     }))
 
   it.effect("sandbox URLs are accepted as given (http on loopback)", () =>
@@ -334,7 +376,43 @@ describe("UnicoHttp.layerConfig", () => {
 
   it.effect("a UNICO_TIMEOUT_MS that is not a whole number fails naming it", () =>
     Effect.gen(function*() {
-      const error = yield* Effect.flip(fromEnv({ ...minimalEnv, UNICO_TIMEOUT_MS: "soon" }))
-      expect(String(error)).toContain("UNICO_TIMEOUT_MS")
+      const error = yield* envError(fromEnv({ ...minimalEnv, UNICO_TIMEOUT_MS: "soon" }))
+      expect(error.paths).toEqual(["UNICO_TIMEOUT_MS"])
+    }))
+
+  it.effect.each([
+    ["UNICO_AUTH_URL", "ftp://example.com", "UNICO_AUTH_URL: is not an http(s) URL. Give the base URL"],
+    ["UNICO_API_URL", "not a url", "UNICO_API_URL: is not an http(s) URL. Give the base URL"],
+    ["UNICO_TIMEOUT_MS", "0", "UNICO_TIMEOUT_MS: is not positive. Give a timeout above 0"],
+    ["UNICO_TIMEOUT_MS", "-5", "UNICO_TIMEOUT_MS: is not positive. Give a timeout above 0"]
+  ])("%s=%s is refused, naming that variable", ([name, value, words]) =>
+    Effect.gen(function*() {
+      const error = yield* envError(fromEnv({ ...minimalEnv, [name]: value }))
+      expect(error.paths).toEqual([name])
+      expect(error.text).toContain(words)
+    }))
+
+  it.effect("every problem found is named at once, each at its variable", () =>
+    Effect.gen(function*() {
+      const { UNICO_API_KEY: _, ...rest } = minimalEnv
+      const error = yield* envError(fromEnv({ ...rest, UNICO_ISSUER: "nobody", UNICO_TIMEOUT_MS: "0" }))
+      expect(error.paths).toEqual(["UNICO_ISSUER", "UNICO_API_KEY", "UNICO_TIMEOUT_MS"])
+    }))
+
+  it.effect("UNICO_PRIVATE_KEY wins over UNICO_PRIVATE_KEY_FILE, which is then not read", () =>
+    Effect.gen(function*() {
+      const settings = yield* fromEnv({ ...minimalEnv, UNICO_PRIVATE_KEY_FILE: join(directory, "absent.pem") })
+      expect(settings.issuer).toBe(ISSUER)
+    }))
+
+  it.effect("layerConfig takes any Config of the settings: here UnicoConfig.config under a prefix", () =>
+    Effect.gen(function*() {
+      const settings = yield* Effect.flatMap(UnicoHttp.UnicoHttp, (service) => Effect.succeed(service.settings)).pipe(
+        Effect.provide(UnicoHttp.layerConfig(UnicoConfig.config).pipe(Layer.provide(noHttp))),
+        Effect.withConfigProvider(
+          ConfigProvider.fromMap(new Map(Object.entries({ ...minimalEnv, UNICO_ENVIRONMENT: "production" })))
+        )
+      )
+      expect(settings.environment).toBe("production")
     }))
 })
