@@ -3,35 +3,25 @@
  * which one runs:
  *
  * - `fake`: `FakeProvider.layer()`, in memory, fresh for every test;
- * - `http`: the real HTTP adapter (`UnicoHttp`, through undici) over a sandbox on loopback (`SandboxAdapter.layer`).
+ * - `http`: the real HTTP adapter (`UnicoHttp`, through undici) over a sandbox on loopback, from the adapter's own
+ *   test support (`packages/unico-http/test/support/sandboxAdapter.ts`): one sandbox and adapter shared by the
+ *   suite, the engine reset and the counts restarted for every test (why: see that file). A case that leaves a
+ *   request in flight at the provider (the `slow` scenario) asks for an isolated instance: a fresh sandbox and
+ *   adapter, stopped with the test.
  *
- * Both sit under the real workflow (`Liveness.layer`, fresh for every test) with a test policy: short backoff,
- * no in-process rate limit, a deadline of a few seconds.
- *
- * Why the http adapter is shared within a suite: starting a sandbox generates a 2048-bit RSA key pair, which
- * takes 100–700 ms on a 2-core machine (about 450 ms on average under the test runner), and vitest runs one
- * file at a time on 2 cores; 40-odd cases would cost 20 s of key generation alone. So a suite starts one
- * sandbox and one adapter over it (`SandboxAdapter.layer`), and every test gets a fresh workflow over them after the
- * sandbox's engine was reset (calls, processes, spent payloads, script) and its faults cleared; request counts
- * (answers by status, submissions per payload) are taken from that point. The adapter's token stays cached
- * between tests, as in production, which also keeps the counts free of token requests. A case that leaves a
- * request in flight at the provider (the `slow` scenario) asks for an isolated instance: a fresh sandbox and
- * adapter, stopped with the test.
+ * Both sit under the same workflow (`Liveness.layer`, fresh for every test) and test policy (`workflowOver`), so
+ * the adapter is the only difference.
  */
-import type { HttpClient } from "@effect/platform/HttpClient"
-import { afterAll } from "@effect/vitest"
-import { CheckPolicy, Liveness, type LivenessProvider } from "@liveness/core"
+import type { CheckPolicy, Liveness, LivenessProvider } from "@liveness/core"
 import { FakeProvider, Fixtures, type Scenario, type ScenarioEngine } from "@liveness/fake"
-import { SandboxAdapter } from "@liveness/runtime"
 import { Sandbox } from "@liveness/sandbox"
-import { UndiciHttpClient, UnicoHttp, type UnicoOptions } from "@liveness/unico-http"
+import type { UnicoOptions } from "@liveness/unico-http"
 import * as Context from "effect/Context"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Logger from "effect/Logger"
-import * as LogLevel from "effect/LogLevel"
-import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as SandboxAdapter from "../../unico-http/test/support/sandboxAdapter.js"
+
+export { subject } from "../../unico-http/test/support/sandboxAdapter.js"
 
 /** What a contract case may ask of the provider behind the workflow, whichever adapter it is. */
 export interface Probe {
@@ -53,8 +43,6 @@ export interface Probe {
    * included).
    */
   readonly requestsReceived: Effect.Effect<number>
-  /** Those requests by the status answered (`reset` for a connection reset on purpose). */
-  readonly requestsByStatus: Effect.Effect<Readonly<Record<string, number>>>
 }
 
 export class ContractProbe extends Context.Tag("@liveness/contract-tests/ContractProbe")<ContractProbe, Probe>() {}
@@ -75,32 +63,6 @@ export interface Adapter {
   ) => Layer.Layer<Liveness.Liveness | ContractProbe | LivenessProvider.LivenessProvider>
 }
 
-/**
- * The suites' policy: the default attempts (5) and jitter, but backoff of 10..50 ms, no in-process limiter
- * and a 10 s deadline (the rate-limited scenarios wait a real `Retry-After` of 1 s).
- */
-export const testPolicy: Partial<CheckPolicy.Policy> = {
-  maxAttempts: 5,
-  baseDelay: Duration.millis(10),
-  maxDelay: Duration.millis(50),
-  deadline: Duration.seconds(10),
-  rateLimit: undefined
-}
-
-/** Logs from warnings up only: what a test's failure needs, without the workflow's debug lines. */
-export const quiet = Logger.minimumLogLevel(LogLevel.Warning)
-
-/** The workflow (fresh) over a provider, under the test policy with `policy` over it. */
-const workflowOver = <ROut, E>(
-  provider: Layer.Layer<ROut, E>,
-  policy: Partial<CheckPolicy.Policy>
-) =>
-  Liveness.layer.pipe(
-    Layer.provideMerge(provider),
-    Layer.provide(CheckPolicy.layer({ ...testPolicy, ...policy })),
-    Layer.merge(quiet)
-  )
-
 const fakeProbe: Layer.Layer<ContractProbe, never, FakeProvider.FakeProvider> = Layer.effect(
   ContractProbe,
   Effect.map(FakeProvider.FakeProvider, (fake): Probe => ({
@@ -108,129 +70,56 @@ const fakeProbe: Layer.Layer<ContractProbe, never, FakeProvider.FakeProvider> = 
     calls: fake.calls,
     processesByPayload: fake.processesByPayload,
     submissionsByPayload: fake.submissionsByPayload,
-    requestsReceived: Effect.map(fake.calls, (calls) => calls.length),
-    requestsByStatus: Effect.map(fake.calls, (calls) => {
-      const byStatus: Record<string, number> = {}
-      for (const call of calls) byStatus[call.answer.status] = (byStatus[call.answer.status] ?? 0) + 1
-      return byStatus
-    })
+    requestsReceived: Effect.map(fake.calls, (calls) => calls.length)
   }))
 )
 
 const total = (byStatus: Readonly<Record<string, number>>) => Object.values(byStatus).reduce((sum, n) => sum + n, 0)
 
-/** The probe over a sandbox; counts start when it is built (after resetting the engine when `reset`). */
-const sandboxProbe = (reset: boolean): Layer.Layer<ContractProbe, never, Sandbox.SandboxInstance> =>
-  Layer.effect(
+/** The probe over a sandbox: its engine, and its counts since the test's start. */
+const sandboxProbe: Layer.Layer<ContractProbe, never, Sandbox.SandboxInstance | SandboxAdapter.SandboxCounts> = Layer
+  .effect(
     ContractProbe,
     Effect.gen(function*() {
       const sandbox = yield* Sandbox.SandboxInstance
-      if (reset) {
-        yield* sandbox.engine.reset
-        sandbox.faults.clear()
-      }
-      const { requestsByStatus: baseline, submissionsByPayload: submittedBefore } = yield* sandbox.stats
-      const requestsByStatus = Effect.map(sandbox.stats, (stats) => {
-        const since: Record<string, number> = {}
-        for (const [status, count] of Object.entries(stats.requestsByStatus)) {
-          const delta = count - (baseline[status] ?? 0)
-          if (delta > 0) since[status] = delta
-        }
-        return since
-      })
-      // The sandbox's record only grows (a late answer fills its own place): this test's answers follow the earlier.
-      const submissionsByPayload = Effect.map(sandbox.stats, (stats) => {
-        const since = new Map<string, ReadonlyArray<string>>()
-        for (const [print, answers] of Object.entries(stats.submissionsByPayload)) {
-          const these = answers.slice(submittedBefore[print]?.length ?? 0)
-          if (these.length > 0) since.set(print, these)
-        }
-        return since
-      })
+      const counts = yield* SandboxAdapter.SandboxCounts
       return {
         enqueue: sandbox.engine.enqueue,
         calls: sandbox.engine.calls,
         processesByPayload: sandbox.engine.processesByPayload,
-        submissionsByPayload,
-        requestsReceived: Effect.map(requestsByStatus, total),
-        requestsByStatus
+        submissionsByPayload: counts.submissionsByPayload,
+        requestsReceived: Effect.map(counts.requestsByStatus, total)
       } satisfies Probe
     })
   )
+
+/** Services of a contract case over the HTTP adapter: the sandbox harness's, and the probe. */
+type HttpServices = SandboxAdapter.HttpServices | ContractProbe
 
 /** The workflow over a fresh fake, with the probe and `FakeProvider` in context. */
 export const fakeLayer = (
   policy: Partial<CheckPolicy.Policy> = {},
   options: FakeProvider.Options = {}
 ): Layer.Layer<Liveness.Liveness | ContractProbe | FakeProvider.FakeProvider | LivenessProvider.LivenessProvider> =>
-  workflowOver(Layer.provideMerge(fakeProbe, FakeProvider.layer(options)), policy)
+  SandboxAdapter.workflowOver(Layer.provideMerge(fakeProbe, FakeProvider.layer(options)), policy)
 
-/**
- * The workflow over the real HTTP adapter and a fresh sandbox on 127.0.0.1 (`SandboxAdapter.layer`), with the probe,
- * the running `SandboxInstance` and `UnicoHttp` in context. The sandbox keeps its default quota (10/s)
- * unless `sandbox` says otherwise; `adapter` sets the adapter's options (a per-attempt `timeout`, say). Built
- * in the test, the sandbox keeps the test's clock: TestClock under `it.effect`/`it.scoped`.
- */
-export const httpLayer = (
+/** `SandboxAdapter.httpLayer` (a fresh sandbox and adapter, stopped with the test) with the probe. */
+const httpLayer = (
   policy: Partial<CheckPolicy.Policy> = {},
-  sandbox: Sandbox.Options = {},
-  adapter: Partial<UnicoOptions.Options> = {}
-): Layer.Layer<
-  Liveness.Liveness | ContractProbe | Sandbox.SandboxInstance | UnicoHttp.UnicoHttp | LivenessProvider.LivenessProvider
-> =>
-  workflowOver(
-    Layer.provideMerge(sandboxProbe(false), providerOverSandbox(sandbox, adapter)).pipe(
-      Layer.provide(UndiciHttpClient.layer())
-    ),
-    policy
-  )
+  sandbox: Sandbox.Options = {}
+): Layer.Layer<HttpServices> => Layer.provideMerge(sandboxProbe, SandboxAdapter.httpLayer(policy, sandbox))
 
 /**
- * The HTTP adapter built by hand from `Sandbox.start` and `UnicoHttp.layer`, for adapter settings
- * `SandboxAdapter.layer` does not expose (e.g. the per-attempt `timeout`).
- */
-const adapterOverSandbox = (
-  sandbox: Sandbox.Options,
-  adapter: Partial<UnicoOptions.Options>
-): Layer.Layer<LivenessProvider.LivenessProvider | UnicoHttp.UnicoHttp | Sandbox.SandboxInstance, never, HttpClient> =>
-  Layer.unwrapScoped(
-    Effect.map(
-      Sandbox.start(sandbox),
-      (running) =>
-        UnicoHttp.layer(SandboxAdapter.adapterOptions(running, adapter)).pipe(
-          Layer.orDie,
-          Layer.merge(Layer.succeed(Sandbox.SandboxInstance, running))
-        )
-    )
-  )
-
-/** `SandboxAdapter.layer`, or the adapter built by hand when `adapter` sets something. */
-const providerOverSandbox = (sandbox: Sandbox.Options, adapter: Partial<UnicoOptions.Options>) =>
-  Object.keys(adapter).length === 0 ? SandboxAdapter.layer(sandbox) : adapterOverSandbox(sandbox, adapter)
-
-/**
- * One sandbox and one HTTP adapter over it for the whole suite (see the top of this file), stopped after the
- * suite. Each `layer` is a fresh workflow over them, with the engine reset and counts taken from then on.
- * Call at the top level of a test file (it registers `afterAll`).
+ * `SandboxAdapter.sharedHttp` (one sandbox and adapter for the suite, engine reset and counts restarted per test)
+ * with the probe. Call at the top level of a test file (it registers `afterAll`).
  */
 export const sharedHttp = (
   sandbox: Sandbox.Options = { rateLimit: false },
   adapter: Partial<UnicoOptions.Options> = {}
 ) => {
-  const shared = ManagedRuntime.make(
-    providerOverSandbox(sandbox, adapter).pipe(Layer.provide(UndiciHttpClient.layer()))
-  )
-  afterAll(() => shared.dispose())
-  const context = Layer.effectContext(Effect.map(shared.runtimeEffect, (runtime) => runtime.context))
-  return (
-    policy: Partial<CheckPolicy.Policy> = {}
-  ): Layer.Layer<
-    | Liveness.Liveness
-    | ContractProbe
-    | Sandbox.SandboxInstance
-    | UnicoHttp.UnicoHttp
-    | LivenessProvider.LivenessProvider
-  > => workflowOver(Layer.provideMerge(sandboxProbe(true), context), policy)
+  const shared = SandboxAdapter.sharedHttp(sandbox, adapter)
+  return (policy: Partial<CheckPolicy.Policy> = {}): Layer.Layer<HttpServices> =>
+    Layer.provideMerge(sandboxProbe, shared(policy))
 }
 
 /**
@@ -261,15 +150,10 @@ export const createCalls = Effect.map(calls, (all) => all.filter((call) => call.
 
 export const processesByPayload = Effect.flatMap(ContractProbe, (probe) => probe.processesByPayload)
 
-export const submissionsByPayload = Effect.flatMap(ContractProbe, (probe) => probe.submissionsByPayload)
+const submissionsByPayload = Effect.flatMap(ContractProbe, (probe) => probe.submissionsByPayload)
 
 /** The answers to this test's submissions of one payload (none: an empty list). */
 export const submissionsOf = (payload: string) =>
   Effect.map(submissionsByPayload, (byPayload) => byPayload.get(Fixtures.fingerprint(payload)) ?? [])
 
 export const requestsReceived = Effect.flatMap(ContractProbe, (probe) => probe.requestsReceived)
-
-export const requestsByStatus = Effect.flatMap(ContractProbe, (probe) => probe.requestsByStatus)
-
-/** A subject with the seed's name and the given CPF. */
-export const subject = (code: string) => ({ code, name: "Luke Skywalker" })

@@ -5,8 +5,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { type CheckPolicy, Liveness } from "@liveness/core"
 import { Fixtures } from "@liveness/fake"
-import { UnicoHttp } from "@liveness/unico-http"
 import * as Effect from "effect/Effect"
+import { UnicoHttp } from "../src/index.js"
 import * as RecordingServer from "./support/recordingServer.js"
 import {
   adapter,

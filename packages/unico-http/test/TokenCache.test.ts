@@ -7,7 +7,6 @@ import { describe, expect, it } from "@effect/vitest"
 import { Liveness, type LivenessError } from "@liveness/core"
 import { Fixtures } from "@liveness/fake"
 import { Sandbox } from "@liveness/sandbox"
-import { TokenCache, UnicoHttp } from "@liveness/unico-http"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -19,7 +18,9 @@ import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as Scope from "effect/Scope"
 import * as TestClock from "effect/TestClock"
+import { TokenCache, UnicoHttp } from "../src/index.js"
 import * as RecordingServer from "./support/recordingServer.js"
+import { adapterOptions } from "./support/sandboxAdapter.js"
 import {
   adapter,
   apiKey,
@@ -39,13 +40,7 @@ import {
  */
 const overSandbox = (sandbox: Sandbox.Sandbox) =>
   workflow(
-    UnicoHttp.layer({
-      authUrl: sandbox.authUrl,
-      apiUrl: sandbox.apiUrl,
-      issuer: sandbox.issuer,
-      privateKey: sandbox.privateKey,
-      apiKey: sandbox.apiKey
-    }).pipe(Layer.orDie, Layer.provide(pooledHttpClient(64)))
+    UnicoHttp.layer(adapterOptions(sandbox)).pipe(Layer.orDie, Layer.provide(pooledHttpClient(64)))
   )
 
 const sdkBody = () => ({ imageBase64: Fixtures.sdkPayload() })

@@ -6,9 +6,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { CheckPolicy, Liveness, type LivenessError, TenantRateLimiter } from "@liveness/core"
 import { Fixtures, MagicValues, Submissions } from "@liveness/fake"
-import { SandboxAdapter } from "@liveness/runtime"
 import { type Faults, Sandbox } from "@liveness/sandbox"
-import { UndiciHttpClient } from "@liveness/unico-http"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
@@ -18,7 +16,17 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as TestClock from "effect/TestClock"
-import { calls, httpLayer, requestsByStatus, sharedHttp, subject, submissionsOf, testPolicy } from "./adapters.js"
+import { UndiciHttpClient } from "../src/index.js"
+import {
+  calls,
+  httpLayer,
+  layer as sandboxAdapter,
+  requestsByStatus,
+  sharedHttp,
+  subject,
+  submissionsOf,
+  testPolicy
+} from "./support/sandboxAdapter.js"
 import { driveClock, untilTrue } from "./support/unicoHttpHarness.js"
 
 /** One sandbox and adapter for the scripted faults (engine reset and counts restarted per test). */
@@ -278,7 +286,7 @@ describe("sandbox faults through the real workflow (HTTP adapter)", () => {
         const layer = Liveness.layerWithoutRateLimiter.pipe(
           Layer.provide(recording),
           // No quota at the sandbox: this is about the order of token and permit, not about 429s.
-          Layer.provideMerge(SandboxAdapter.layer({ rateLimit: false })),
+          Layer.provideMerge(sandboxAdapter({ rateLimit: false })),
           Layer.provide(CheckPolicy.layer(testPolicy)),
           Layer.provide(UndiciHttpClient.layer())
         )
