@@ -1,14 +1,31 @@
-// What the test tools need from Debian's packages (redis-server, chromium): present, installed now when this
-// process can (root with apt-get), or else a sentence saying how to get it.
+// What the test tools need from Debian's packages (redis-server, chromium, prometheus's promtool): present,
+// installed now when this process can (root with apt-get), or else a sentence saying how to get it.
 import { execFileSync, spawnSync } from "node:child_process"
+import { existsSync, rmSync, writeFileSync } from "node:fs"
 
 const has = (command) => spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0
+
+/** Installs `name` while a policy-rc.d refuses every service start (unless the machine has one already). */
+const withoutServices = (install) => {
+  const policy = "/usr/sbin/policy-rc.d"
+  if (existsSync(policy)) return install()
+  writeFileSync(policy, "#!/bin/sh\n# Written by scripts/debian-package.mjs for one install: start no service.\nexit 101\n", {
+    mode: 0o755
+  })
+  try {
+    return install()
+  } finally {
+    rmSync(policy, { force: true })
+  }
+}
 
 /**
  * Makes sure `command` is on the PATH, installing the Debian package `name` when it can (`purpose` says which
  * tests need it). Returns true when the command is there, false with `howTo` printed when it cannot be.
+ * `noServices`: the package ships a daemon the tests do not want running (prometheus): install it without its
+ * recommendations and without starting any service.
  */
-export const ensureDebianPackage = ({ command, name, purpose }) => {
+export const ensureDebianPackage = ({ command, name, noServices = false, purpose }) => {
   if (has(command)) return true
   const root = typeof process.getuid === "function" && process.getuid() === 0
   if (!root || !has("apt-get")) {
@@ -19,7 +36,9 @@ export const ensureDebianPackage = ({ command, name, purpose }) => {
     return false
   }
   console.error(`Installing ${name} (Debian package): ${purpose.toLowerCase()} it…`)
-  const install = () => execFileSync("apt-get", ["install", "-y", "-qq", name], { stdio: "ignore" })
+  const flags = noServices ? ["--no-install-recommends"] : []
+  const aptInstall = () => execFileSync("apt-get", ["install", "-y", "-qq", ...flags, name], { stdio: "ignore" })
+  const install = noServices ? () => withoutServices(aptInstall) : aptInstall
   try {
     install()
   } catch {

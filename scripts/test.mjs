@@ -11,8 +11,9 @@ const run = (command, args, env = {}) =>
   spawnSync(command, args, { cwd: root, stdio: "inherit", env: { ...process.env, ...env } }).status ?? 1
 
 for (const file of reports()) rmSync(file)
-// What the tests need from Debian's packages: redis-server (replicas) and chromium (the /docs page).
-for (const script of ["scripts/ensure-redis.mjs", "scripts/ensure-chromium.mjs"]) {
+// What the tests need from Debian's packages: redis-server (replicas), chromium (the /docs page) and promtool
+// (the alert rules and the /metrics text).
+for (const script of ["scripts/ensure-redis.mjs", "scripts/ensure-chromium.mjs", "scripts/ensure-promtool.mjs"]) {
   if (run(process.execPath, [script]) !== 0) {
     printSummary()
     process.exit(1)
