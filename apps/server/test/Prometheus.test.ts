@@ -2,8 +2,9 @@
  * The Prometheus side, checked by promtool (Debian's `prometheus` package): the alert rules in ops/prometheus are
  * valid and their unit tests pass (each alert fires on its condition and not on a healthy series), and the real
  * `/metrics` text of a gateway, after checks that succeed, fail, are retried, replayed and refused, passes
- * `promtool check metrics` and carries every series the rules select. Without promtool the suite is skipped,
- * except under CI=true, where it fails: `node scripts/ensure-promtool.mjs` installs it.
+ * `promtool check metrics` and carries every series the rules select, and a real Prometheus scraping it on loopback
+ * evaluates every rule without error. Without promtool and prometheus the suite is skipped, except under CI=true,
+ * where it fails: `node scripts/ensure-promtool.mjs` installs them.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Fixtures } from "@liveness/fake"
@@ -16,7 +17,7 @@ import * as Scope from "effect/Scope"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { Prometheus } from "../src/index.js"
-import { available, promtool, requiredUnderCi, rulesDir, title } from "./Promtool.js"
+import { available, eventually, promtool, requiredUnderCi, rulesDir, startPrometheus, title } from "./Promtool.js"
 import { closedPort, postJson, seedBody, startGateway, type TestGateway } from "./support.js"
 
 const RULES = "liveness.rules.yml"
@@ -171,6 +172,71 @@ describe.skipIf(!available)(title("/metrics of a gateway (promtool check metrics
       expect(series.some((line) => labels.every((label) => line.includes(label))), `${name}{${labels}}`).toBe(true)
     }
   })
+
+  it(
+    "a real Prometheus scrapes it on loopback and evaluates every rule on it: Redis degraded pending, the rest quiet",
+    async () => {
+      const target = new URL(gw.url).host
+      const prometheus = await startPrometheus(
+        [
+          "global: { scrape_interval: 1s, evaluation_interval: 1s }",
+          `rule_files: [${JSON.stringify(join(rulesDir, RULES))}]`,
+          "scrape_configs:",
+          "  - job_name: liveness-gateway",
+          `    static_configs: [{ targets: [${JSON.stringify(target)}] }]`,
+          ""
+        ].join("\n"),
+        await closedPort()
+      )
+      try {
+        interface Target {
+          readonly health: string
+          readonly lastError: string
+          readonly labels: Record<string, string>
+        }
+        const up = await eventually(async () => {
+          const { activeTargets } = await prometheus.api<{ activeTargets: Array<Target> }>("/api/v1/targets")
+          return activeTargets.find((t) => t.labels.instance === target && t.health !== "unknown")
+        }, "the first scrape")
+        expect(up).toMatchObject({ health: "up", lastError: "", labels: { job: "liveness-gateway" } })
+
+        interface Rule {
+          readonly name: string
+          readonly health: string
+          readonly lastError?: string
+          readonly state: string
+        }
+        const rules = async () =>
+          (await prometheus.api<{ groups: Array<{ rules: Array<Rule> }> }>("/api/v1/rules")).groups.flatMap((g) =>
+            g.rules
+          )
+        // The degraded gauge is 1 on the first scrape: once that rule is pending, every rule has seen the data.
+        const evaluated = await eventually(async () => {
+          const all = await rules()
+          return all.some((rule) => rule.name === "LivenessRedisDegraded" && rule.state === "pending") ? all : undefined
+        }, "LivenessRedisDegraded pending")
+        expect(
+          evaluated.map(({ health, lastError, name, state }) => ({ name, health, lastError: lastError ?? "", state }))
+        )
+          .toEqual([
+            { name: "LivenessOutcomeUnknownHigh", health: "ok", lastError: "", state: "inactive" },
+            { name: "LivenessUnicoRateLimited", health: "ok", lastError: "", state: "inactive" },
+            { name: "LivenessTokenMintsHigh", health: "ok", lastError: "", state: "inactive" },
+            { name: "LivenessRedisDegraded", health: "ok", lastError: "", state: "pending" },
+            { name: "LivenessChecksInFlightNearCapacity", health: "ok", lastError: "", state: "inactive" }
+          ])
+        const query = (expr: string) =>
+          prometheus.api<{ result: Array<{ value: [number, string] }> }>(
+            `/api/v1/query?query=${encodeURIComponent(expr)}`
+          ).then(({ result }) => result.map(({ value }) => value[1]))
+        expect(await query("liveness_check_capacity")).toEqual(["300"])
+        expect(await query("gateway_checks_in_flight < 0.8 * liveness_check_capacity")).toEqual(["0"])
+      } finally {
+        await prometheus.close()
+      }
+    },
+    60_000
+  )
 
   it("counts what the checks did: the 429, the outcome unknown, Redis degraded, the capacity", () => {
     expect(metrics).toMatch(/^liveness_provider_errors_total\{error="RateLimited",operation="createProcess"\} 1$/m)
