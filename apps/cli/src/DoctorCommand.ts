@@ -5,15 +5,15 @@
  * runs the same checks against the embedded sandbox and says so.
  *
  * Every setting is read on its own, so that one missing or broken setting does not hide the others: each problem
- * is on its own line, all at once. The static checks are `UnicoOptions.resolve` itself, run once per setting
- * against known-good values for the others, so each problem has the adapter's own message and fix (in plainer
- * words for a key of the wrong type).
+ * is on its own line, all at once. The static checks are the adapter's own validators (`UnicoOptions.validate`,
+ * the ones `UnicoOptions.resolve` and `UnicoConfig` apply), one setting at a time, so each problem has the
+ * adapter's own words and fix.
  */
 import * as Command from "@effect/cli/Command"
-import { CheckPolicy, Liveness, type LivenessError } from "@liveness/core"
+import { CheckPolicy, Liveness, type LivenessError, type SettingError } from "@liveness/core"
 import { ProviderSelection, SandboxAdapter } from "@liveness/runtime"
 import { Sandbox } from "@liveness/sandbox"
-import { UndiciHttpClient, UnicoEnvironment, UnicoHttp, UnicoOptions } from "@liveness/unico-http"
+import { UndiciHttpClient, UnicoConfig, UnicoEnvironment, UnicoHttp, UnicoOptions } from "@liveness/unico-http"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Console from "effect/Console"
@@ -24,8 +24,7 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import { generateKeyPairSync, randomUUID } from "node:crypto"
-import { readFileSync } from "node:fs"
+import { randomUUID } from "node:crypto"
 import { json } from "./CheckCommand.js"
 import * as ConfigProblem from "./ConfigProblem.js"
 import { type Check, fail, ofSettingError, ok, skipped, warn } from "./DoctorCheck.js"
@@ -35,15 +34,6 @@ import * as ExitCode from "./ExitCode.js"
 export type { Check, Status } from "./DoctorCheck.js"
 
 const { isLoopbackUrl } = ProviderSelection
-
-/** A throwaway RSA key and issuer, to check one setting at a time. */
-const baseline = (): Pick<UnicoOptions.Options, "issuer" | "privateKey" | "apiKey"> => ({
-  issuer: "doctor@tenant.iam.acesso.io",
-  privateKey: Redacted.make(
-    generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString()
-  ),
-  apiKey: Redacted.make("doctor")
-})
 
 /** The fields that have a value. */
 const defined = <A extends object>(value: A) =>
@@ -61,21 +51,41 @@ export interface Settings {
     readonly privateKey?: Redacted.Redacted<string> | undefined
     readonly apiKey?: Redacted.Redacted<string> | undefined
   }
-  readonly names: UnicoOptions.SettingNames
+  /** What to call each setting in a check: its variable, or words for the sandbox's own. */
+  readonly names: Names
   readonly unreadable?: { readonly privateKey?: Check; readonly environment?: Check; readonly timeout?: Check }
 }
+
+/** What each option is called in the checks; unnamed ones keep the option's name. */
+export type Names = Partial<Record<keyof UnicoOptions.Options | "privateKeyFile", string>>
+
+/** The variable of each option (checked against `UnicoConfig.variables`, the ones the adapter reads). */
+const ENV = {
+  environment: "UNICO_ENVIRONMENT",
+  issuer: "UNICO_ISSUER",
+  serviceAccount: "UNICO_SERVICE_ACCOUNT",
+  tenantId: "UNICO_TENANT_ID",
+  privateKey: "UNICO_PRIVATE_KEY",
+  privateKeyFile: "UNICO_PRIVATE_KEY_FILE",
+  apiKey: "UNICO_API_KEY",
+  authUrl: "UNICO_AUTH_URL",
+  apiUrl: "UNICO_API_URL",
+  timeout: "UNICO_TIMEOUT_MS"
+} as const satisfies Required<Names> & Record<string, typeof UnicoConfig.variables[number]>
+
+/** A validator's refusal as a failed check: `<setting> <problem>`, and the fix. */
+const refused = (check: string, setting: string, refusal: SettingError.Refusal) =>
+  ofSettingError(check, { setting, ...refusal })
 
 /** The static checks: no request is made. */
 export const staticChecks = (settings: Settings, target: "unico" | "sandbox") =>
   Effect.gen(function*() {
     const { names, options, unreadable = {} } = settings
+    const name = (option: keyof Names) => names[option] ?? option
+    const { validate } = UnicoOptions
     const checks: Array<Check> = []
-    const base = baseline()
-    const environment = defined({ environment: options.environment })
-    const resolve = (overrides: Partial<UnicoOptions.Options>) =>
-      Effect.either(UnicoOptions.resolve({ ...base, ...environment, ...overrides }, names))
 
-    const keyName = names.privateKey ?? "privateKey"
+    const keyName = name("privateKey")
     if (unreadable.privateKey !== undefined) {
       checks.push(unreadable.privateKey)
     } else if (options.privateKey === undefined) {
@@ -86,45 +96,51 @@ export const staticChecks = (settings: Settings, target: "unico" | "sandbox") =>
           (names.privateKeyFile === undefined ? "" : `, or the path of its .pem file in ${names.privateKeyFile}`)
       ))
     } else {
-      const key = yield* resolve({ privateKey: options.privateKey })
-      checks.push(Either.match(key, {
-        onLeft: (error) => ofSettingError("private key", error),
-        onRight: (resolved) =>
-          ok(
-            "private key",
-            `an RSA key (${resolved.privateKey.asymmetricKeyDetails?.modulusLength ?? "?"} bits) from ${keyName}`
-          )
+      checks.push(Either.match(validate.privateKey(options.privateKey), {
+        onLeft: (refusal) => refused("private key", keyName, refusal),
+        onRight: (key) =>
+          ok("private key", `an RSA key (${key.asymmetricKeyDetails?.modulusLength ?? "?"} bits) from ${keyName}`)
       }))
     }
 
-    const { issuer: _issuer, ...withoutIssuer } = base
-    const issuer = yield* Effect.either(UnicoOptions.resolve(
-      {
-        ...withoutIssuer,
-        ...environment,
-        ...defined({
-          issuer: options.issuer,
-          serviceAccount: options.serviceAccount,
-          tenantId: options.tenantId
-        })
-      },
-      names
-    ))
+    const issuer = options.issuer !== undefined
+      ? Either.mapLeft(validate.issuer(options.issuer), (refusal) => refused("issuer", name("issuer"), refusal))
+      : options.serviceAccount !== undefined && options.tenantId !== undefined
+      ? Either.mapLeft(
+        validate.issuer(UnicoOptions.issuerOf(options.serviceAccount, options.tenantId)),
+        (refusal) => refused("issuer", `${name("serviceAccount")} / ${name("tenantId")}`, refusal)
+      )
+      : Either.left(refused(
+        "issuer",
+        `${name("issuer")} (or ${name("serviceAccount")} and ${name("tenantId")})`,
+        UnicoOptions.issuerMissing
+      ))
     checks.push(Either.match(issuer, {
-      onLeft: (error) => ofSettingError("issuer", error),
-      onRight: (resolved) => ok("issuer", `${resolved.issuer} has the form <service account>@<tenant id>.iam.acesso.io`)
+      onLeft: (check) => check,
+      onRight: (issuer) => ok("issuer", `${issuer} has the form <service account>@<tenant id>.iam.acesso.io`)
     }))
 
     if (unreadable.environment !== undefined) checks.push(unreadable.environment)
-    const hosts = yield* resolve(defined({ authUrl: options.authUrl, apiUrl: options.apiUrl }))
+    const environment = options.environment ?? "uat"
+    const url = (option: "authUrl" | "apiUrl") =>
+      Either.mapLeft(
+        validate.url(options[option] ?? UnicoEnvironment.hosts[environment][option]),
+        (refusal) => refused("hosts", name(option), refusal)
+      )
+    const hosts = Either.flatMap(Either.all({ authUrl: url("authUrl"), apiUrl: url("apiUrl") }), (hosts) =>
+      Either.mapBoth(validate.hosts(hosts), {
+        onLeft: (refusal) =>
+          refused("hosts", `${name("apiUrl")} and ${name("authUrl")}`, refusal),
+        onRight: () => hosts
+      }))
     if (Either.isLeft(hosts)) {
-      checks.push(ofSettingError("hosts", hosts.left))
+      checks.push(hosts.left)
     } else {
-      const { apiUrl, authUrl, environment } = hosts.right
+      const { apiUrl, authUrl } = hosts.right
       const authEnvironment = UnicoEnvironment.ofUrl(authUrl)
       const apiEnvironment = UnicoEnvironment.ofUrl(apiUrl)
       const hostEnvironment = authEnvironment ?? apiEnvironment
-      const envName = names.environment ?? "environment"
+      const envName = name("environment")
       if (hostEnvironment !== undefined && hostEnvironment !== environment) {
         checks.push(warn(
           "hosts",
@@ -155,7 +171,7 @@ export const staticChecks = (settings: Settings, target: "unico" | "sandbox") =>
       }
     }
 
-    const apiKeyName = names.apiKey ?? "apiKey"
+    const apiKeyName = name("apiKey")
     const apiKeyFix = "Set the API key with the Liveness capability that Unico issued"
     checks.push(
       options.apiKey === undefined
@@ -164,7 +180,9 @@ export const staticChecks = (settings: Settings, target: "unico" | "sandbox") =>
         ? fail("API key", `${apiKeyName} is empty`, apiKeyFix)
         : ok("API key", `${apiKeyName} is set`)
     )
-    if (unreadable.timeout !== undefined) checks.push(unreadable.timeout)
+    if (unreadable.timeout !== undefined) {
+      checks.push(unreadable.timeout)
+    }
     return checks
   })
 
@@ -236,18 +254,16 @@ export const networkChecks = (options: UnicoOptions.Options) =>
   }))
 
 const anyUnicoSetting = Effect.map(
-  Effect.all(Object.values(UnicoHttp.ENV).map((name) => Config.option(Config.string(name)))),
+  Effect.all(UnicoConfig.variables.map((name) => Config.option(Config.string(name)))),
   (values) => values.some(Option.isSome)
 )
-
-const ENV = UnicoHttp.ENV
 
 const optionalText = (name: string) =>
   Effect.map(Config.option(Config.string(name)), (value) => Option.getOrUndefined(value))
 
 /**
- * UNICO_* as given, each variable on its own (`UnicoHttp.optionsFromConfig` stops at the first problem): what
- * is missing stays undefined, what cannot be read becomes that setting's failed check.
+ * UNICO_* as given, each variable on its own (`UnicoConfig.config` refuses the whole when one is wrong): what is
+ * missing stays undefined, what cannot be read becomes that setting's failed check.
  */
 const readSettings: Effect.Effect<Settings, ConfigError.ConfigError> = Effect.gen(function*() {
   const text = yield* Effect.all({
@@ -266,23 +282,15 @@ const readSettings: Effect.Effect<Settings, ConfigError.ConfigError> = Effect.ge
 
   let privateKey = inline
   if (inline === undefined && text.privateKeyFile !== undefined) {
-    try {
-      privateKey = Redacted.make(readFileSync(text.privateKeyFile, "utf8"))
-    } catch (error) {
-      unreadable.privateKey = fail(
-        "private key",
-        `${ENV.privateKeyFile} cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`,
-        "Point it at the service account's .pem file, readable by this process"
-      )
-    }
+    const pem = UnicoConfig.readPem(text.privateKeyFile)
+    if (Either.isLeft(pem)) unreadable.privateKey = refused("private key", ENV.privateKeyFile, pem.left)
+    else privateKey = pem.right
   }
-  const environment = text.environment?.trim().toLowerCase()
-  if (environment !== undefined && environment !== "uat" && environment !== "production") {
-    unreadable.environment = fail(
-      "environment",
-      `${ENV.environment} is "${text.environment}"`,
-      "Use uat or production (the environment of your credentials)"
-    )
+  const environment = text.environment === undefined
+    ? undefined
+    : UnicoOptions.validate.environment(text.environment.toLowerCase())
+  if (environment !== undefined && Either.isLeft(environment)) {
+    unreadable.environment = refused("environment", ENV.environment, environment.left)
   }
   const timeout = text.timeout === undefined ? undefined : Number(text.timeout)
   if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0)) {
@@ -294,7 +302,7 @@ const readSettings: Effect.Effect<Settings, ConfigError.ConfigError> = Effect.ge
   }
   const options = {
     ...defined({
-      environment: unreadable.environment === undefined ? environment as UnicoEnvironment.Environment : undefined,
+      environment: environment === undefined ? undefined : Either.getOrUndefined(environment),
       issuer: text.issuer,
       serviceAccount: text.serviceAccount,
       tenantId: text.tenantId,
@@ -332,7 +340,7 @@ const diagnoseProvider = Effect.scoped(Effect.gen(function*() {
   const complete = options.privateKey !== undefined && options.apiKey !== undefined
     ? { ...options, privateKey: options.privateKey, apiKey: options.apiKey }
     : undefined
-  const full = complete === undefined ? undefined : yield* Effect.either(UnicoOptions.resolve(complete, settings.names))
+  const full = complete === undefined ? undefined : yield* Effect.either(UnicoOptions.resolve(complete))
   const rest = statics.some((check) => check.status === "FAIL") || complete === undefined || full === undefined
     ? [skipped("token"), skipped("API key accepted")]
     : Either.isLeft(full)

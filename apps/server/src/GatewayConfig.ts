@@ -15,9 +15,9 @@
  * | `LOG_LEVEL` | info | pino level: trace, debug, info, warn, error, fatal, silent |
  * | `GATEWAY_TRY_PAGE` | true, false in production | serve the testers' page `/try` (on a simulated provider only) |
  */
+import { SettingError } from "@liveness/core"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
-import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -47,16 +47,8 @@ export interface GatewayConfig {
   readonly tryPage: boolean
 }
 
-/** A gateway setting that must not start, with the setting's name and the fix. */
-export class GatewayConfigError extends Data.TaggedError("GatewayConfigError")<{
-  readonly setting: string
-  readonly problem: string
-  readonly fix: string
-}> {
-  override get message() {
-    return `${this.setting}: ${this.problem}. ${this.fix}`
-  }
-}
+/** A gateway setting that must not start, with the setting's name and the fix: one of the SettingError family. */
+export class GatewayConfigError extends SettingError.tagged("GatewayConfigError") {}
 
 const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }
 

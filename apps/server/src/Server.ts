@@ -4,7 +4,7 @@
  * message; `close` stops accepting, lets in-flight checks finish within the grace period, then disposes the
  * runtime. Tests start it in-process on port 0; `main.ts` runs it as a process.
  */
-import { CaptureLedgerMemory, type Liveness } from "@liveness/core"
+import { CaptureLedgerMemory, type Liveness, SettingError } from "@liveness/core"
 import { LivenessRuntime } from "@liveness/runtime"
 import * as Cause from "effect/Cause"
 import * as ConfigError from "effect/ConfigError"
@@ -59,11 +59,11 @@ export class StartupError extends Error {
   override readonly name = "StartupError"
 }
 
-/** The message of the first failure of a cause: domain errors' own messages, ConfigError's path and problem. */
+/** The message of the first failure of a cause: domain errors' own messages, ConfigError's `<variable>: <problem>`. */
 export const describe = (cause: Cause.Cause<unknown>): string => {
   const failure = Cause.failureOption(cause)
   const error = Option.isSome(failure) ? failure.value : Cause.squash(cause)
-  if (ConfigError.isConfigError(error)) return `configuration error ${String(error)}`
+  if (ConfigError.isConfigError(error)) return SettingError.describe(error)
   if (error instanceof Error) return error.message
   if (typeof error === "object" && error !== null && "message" in error) return String(error.message)
   return String(error)

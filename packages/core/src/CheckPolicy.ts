@@ -115,9 +115,7 @@ export const config: Config.Config<Policy> = Config.all({
   jitter: Config.succeed(defaults.jitter),
   deadline: millisOr("LIVENESS_DEADLINE_MS", defaults.deadline),
   rateLimit: nonNegativeInt("LIVENESS_RATE_LIMIT").pipe(
-    Config.map((limit): RateLimit | undefined =>
-      limit === 0 ? undefined : { limit, interval: Duration.seconds(1) }
-    ),
+    Config.map((limit): RateLimit | undefined => limit === 0 ? undefined : { limit, interval: Duration.seconds(1) }),
     Config.withDefault(defaults.rateLimit)
   ),
   replayAmbiguous: Config.boolean("LIVENESS_REPLAY_AMBIGUOUS").pipe(Config.withDefault(defaults.replayAmbiguous)),

@@ -111,7 +111,11 @@ describe("CheckPolicy", () => {
 
     it.effect("CheckPolicy.config is the same policy, as a Config of its own", () =>
       Effect.gen(function*() {
-        const env = { LIVENESS_LEDGER_RETENTION_MS: "60000", LIVENESS_LEDGER_MAX_ENTRIES: "10", LIVENESS_RATE_LIMIT: "0" }
+        const env = {
+          LIVENESS_LEDGER_RETENTION_MS: "60000",
+          LIVENESS_LEDGER_MAX_ENTRIES: "10",
+          LIVENESS_RATE_LIMIT: "0"
+        }
         const policy = yield* CheckPolicy.config.pipe(
           Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
         )

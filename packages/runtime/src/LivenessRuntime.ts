@@ -64,7 +64,7 @@ export const providerLayer = (
   switch (kind) {
     case "unico":
       return tokenInfo("unico", "unico (the real Unico IDCloud API)").pipe(
-        Layer.provideMerge(UnicoHttp.layerConfig),
+        Layer.provideMerge(UnicoHttp.layerConfig()),
         Layer.provide(UndiciHttpClient.layer())
       )
     case "sandbox":

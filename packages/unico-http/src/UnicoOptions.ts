@@ -6,7 +6,8 @@
  *
  * @since 0.1.0
  */
-import { LivenessProvider, SettingError } from "@liveness/core"
+import type { SettingError } from "@liveness/core"
+import { LivenessProvider } from "@liveness/core"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -77,7 +78,10 @@ export const validate = {
     const url = URL.canParse(value) ? new URL(value) : undefined
     return url !== undefined && (url.protocol === "https:" || url.protocol === "http:")
       ? Either.right(url.origin + url.pathname.replace(/\/+$/, ""))
-      : Either.left({ problem: "is not an http(s) URL", fix: "Give the base URL, e.g. https://identityhomolog.acesso.io" })
+      : Either.left({
+        problem: "is not an http(s) URL",
+        fix: "Give the base URL, e.g. https://identityhomolog.acesso.io"
+      })
   },
 
   /** The mix-up Unico names as the most common cause of 401s: caught before any request. */

@@ -8,7 +8,6 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import { SettingError } from "@liveness/core"
 import * as ConfigError from "effect/ConfigError"
-import { UnicoConfig, UnicoConfigError, UnicoEnvironment, UnicoHttp, UnicoOptions } from "../src/index.js"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -19,6 +18,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll } from "vitest"
+import { UnicoConfig, UnicoConfigError, UnicoEnvironment, UnicoHttp, UnicoOptions } from "../src/index.js"
 
 const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 })
 const PKCS8 = rsa.privateKey.export({ type: "pkcs8", format: "pem" }).toString()
@@ -228,7 +228,7 @@ describe("UnicoHttp.layerConfig", () => {
     Effect.gen(function*() {
       const error = yield* envError(fromEnv({ ...minimalEnv, UNICO_ENVIRONMENT: "staging" }))
       expect(error.paths).toEqual(["UNICO_ENVIRONMENT"])
-      expect(error.text).toBe('UNICO_ENVIRONMENT: is "staging". Use uat or production')
+      expect(error.text).toBe("UNICO_ENVIRONMENT: is \"staging\". Use uat or production")
     }))
 
   it.effect("the issuer from UNICO_SERVICE_ACCOUNT and UNICO_TENANT_ID", () =>
