@@ -12,13 +12,12 @@ import { Sandbox } from "@liveness/sandbox"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Metric from "effect/Metric"
-import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { Prometheus } from "../src/index.js"
 import { available, eventually, promtool, requiredUnderCi, rulesDir, startPrometheus, title } from "./Promtool.js"
-import { closedPort, postJson, seedBody, startGateway, type TestGateway } from "./support.js"
+import { closedPort, postJson, seedBody, startGateway, type TestGateway, unicoEnv } from "./support.js"
 
 const RULES = "liveness.rules.yml"
 const rulesText = readFileSync(join(rulesDir, RULES), "utf8")
@@ -107,12 +106,7 @@ describe.skipIf(!available)(title("/metrics of a gateway (promtool check metrics
     scope = Effect.runSync(Scope.make())
     sandbox = await Effect.runPromise(Sandbox.start({ rateLimit: false }).pipe(Scope.extend(scope)))
     gw = await startGateway({
-      LIVENESS_PROVIDER: "unico",
-      UNICO_AUTH_URL: sandbox.authUrl,
-      UNICO_API_URL: sandbox.apiUrl,
-      UNICO_ISSUER: sandbox.issuer,
-      UNICO_PRIVATE_KEY: Redacted.value(sandbox.privateKey),
-      UNICO_API_KEY: Redacted.value(sandbox.apiKey),
+      ...unicoEnv(sandbox),
       // Redis unreachable: the replica degrades to local coordination, and says so in liveness_redis_degraded.
       LIVENESS_REDIS_URL: `redis://127.0.0.1:${await closedPort()}/0`,
       LIVENESS_BASE_DELAY_MS: "10",

@@ -1,4 +1,6 @@
 import { Fixtures } from "@liveness/fake"
+import type { Sandbox } from "@liveness/sandbox"
+import * as Redacted from "effect/Redacted"
 import { type ChildProcess, spawn } from "node:child_process"
 import { type OutgoingHttpHeaders, request } from "node:http"
 import { fileURLToPath } from "node:url"
@@ -36,6 +38,16 @@ export const startGateway = async (
     close: gateway.close
   }
 }
+
+/** The settings that point the gateway's real adapter (`LIVENESS_PROVIDER=unico`) at `sandbox`. */
+export const unicoEnv = (sandbox: Sandbox.Sandbox) => ({
+  LIVENESS_PROVIDER: "unico",
+  UNICO_AUTH_URL: sandbox.authUrl,
+  UNICO_API_URL: sandbox.apiUrl,
+  UNICO_ISSUER: sandbox.issuer,
+  UNICO_PRIVATE_KEY: Redacted.value(sandbox.privateKey),
+  UNICO_API_KEY: Redacted.value(sandbox.apiKey)
+})
 
 /** The seed's example body, with a fresh fake SDK payload (single use). */
 export const seedBody = (overrides: { code?: string; imageBase64?: string } = {}) => ({
