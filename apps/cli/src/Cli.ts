@@ -4,10 +4,15 @@
  */
 import * as CliConfig from "@effect/cli/CliConfig"
 import * as Command from "@effect/cli/Command"
+import { Tracing } from "@liveness/core"
+import { Telemetry } from "@liveness/runtime"
+import * as ConfigError from "effect/ConfigError"
+import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as BatchCommand from "./BatchCommand.js"
 import * as CheckCommand from "./CheckCommand.js"
+import * as ConfigProblem from "./ConfigProblem.js"
 import * as DoctorCommand from "./DoctorCommand.js"
 import * as FixturesCommand from "./FixturesCommand.js"
 import * as GetCommand from "./GetCommand.js"
@@ -43,6 +48,24 @@ const run = Command.run(root, { name: NAME, version: VERSION })
  */
 const config = CliConfig.layer({ showBuiltIns: false })
 
+const COMMANDS = ["check", "get", "batch", "doctor", "sandbox", "fixtures"]
+
+/**
+ * OTEL_*: the command's trace (a root span `liveness <command>`, the check's spans below it) and the metrics, over
+ * OTLP; nothing when unset. Sent when the command ends.
+ */
+const telemetry = Telemetry.layer({ serviceName: "liveness-cli", serviceVersion: VERSION })
+
 /** `liveness` as a function of its arguments (`process.argv` shape: node, script, ...args). */
-export const cli = (args: ReadonlyArray<string>) =>
-  HelpText.fitted(run(args), NAME).pipe(Effect.provide(Layer.merge(Logging.layer, config)))
+export const cli = (args: ReadonlyArray<string>) => {
+  const command = COMMANDS.includes(args[2] ?? "") ? args[2] : undefined
+  return HelpText.fitted(
+    run(args).pipe(Tracing.withSpan(command === undefined ? NAME : `${NAME} ${command}`)),
+    NAME
+  ).pipe(
+    Effect.provide(telemetry),
+    // A bad OTEL_* value: reported as the commands report theirs (they catch their own before this).
+    Effect.catchIf(ConfigError.isConfigError, (error) => ConfigProblem.report(error, Console.error)),
+    Effect.provide(Layer.merge(Logging.layer, config))
+  )
+}

@@ -1,8 +1,9 @@
 /**
  * Logs go to standard error, so standard output holds only results (scripts parse it), at the level
  * named by LIVENESS_LOG_LEVEL (any case: `warning`, `Warning`, `WARNING`; default Warning, so a person sees
- * only what needs attention).
+ * only what needs attention). A line written inside an exported span (OTEL_* set) carries `trace_id` and `span_id`.
  */
+import { Telemetry } from "@liveness/runtime"
 import * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
 import * as Effect from "effect/Effect"
@@ -35,7 +36,8 @@ export const level = Config.string("LIVENESS_LOG_LEVEL").pipe(
 export const layer = Layer.unwrapEffect(
   Effect.map(level, (minimum) =>
     Layer.merge(
-      Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger)),
+      // With traces exported (OTEL_*), a line written during a traced command carries trace_id and span_id.
+      Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Telemetry.withTraceIds(Logger.logfmtLogger))),
       Logger.minimumLogLevel(minimum)
     ))
 )

@@ -28,6 +28,7 @@ import * as Logging from "./Logging.js"
 import * as OpenApi from "./OpenApi.js"
 import * as Problems from "./Problems.js"
 import * as Prometheus from "./Prometheus.js"
+import * as ServerSpan from "./ServerSpan.js"
 import * as TryPage from "./TryPage.js"
 
 /**
@@ -141,6 +142,8 @@ const PROBLEM_RESPONSE = `${Problems.CONTENT_TYPE}; charset=utf-8`
 export const make = (context: Context): express.Express => {
   const { config, keys, lifecycle, logger, provider, runtime } = context
   const readyTimeout = context.readyTimeout ?? Duration.seconds(5)
+  // Undefined unless the runtime exports spans (OTEL_*): then nothing below traces.
+  const spans = ServerSpan.make(runtime, Logging.facts)
 
   const send = (res: Response, status: number, contentType: string, payload: string) => {
     // Already answered (by the error middleware) or the connection is gone: nothing left to send.
@@ -174,6 +177,7 @@ export const make = (context: Context): express.Express => {
     logger.error(
       {
         requestId: requestIdOf(req),
+        ...ServerSpan.ids(res),
         error: interrupted ? "Interrupted" : squashed instanceof Error ? squashed.name : typeof squashed,
         ...(squashed instanceof Error && !interrupted ? { message: squashed.message } : {})
       },
@@ -206,7 +210,7 @@ export const make = (context: Context): express.Express => {
     })
     // No abort signal: if the caller disconnects, the provider call still completes (the capture is spent either
     // way), its outcome is kept in the capture ledger for the caller's retry, and it is logged below.
-    const running = Runtime.runPromiseExit(runtime)(program)
+    const running = Runtime.runPromiseExit(runtime)(ServerSpan.within(res, program))
     lifecycle.inFlight.add(running)
     GatewayMetrics.setChecksInFlight(lifecycle.inFlight.size)
     const exit = await running.finally(() => {
@@ -236,7 +240,13 @@ export const make = (context: Context): express.Express => {
           if (mapped.operatorLog !== undefined) {
             // Our own Unico credentials were refused: the caller cannot fix it, operators must.
             logger.error(
-              { requestId, error: error._tag, code: error.code, providerCode: mapped.operatorLog.providerCode },
+              {
+                requestId,
+                ...ServerSpan.ids(res),
+                error: error._tag,
+                code: error.code,
+                providerCode: mapped.operatorLog.providerCode
+              },
               `the provider refused the gateway's credentials: ${mapped.operatorLog.message}`
             )
           }
@@ -263,6 +273,7 @@ export const make = (context: Context): express.Express => {
       logger.info(
         {
           requestId,
+          ...ServerSpan.ids(res),
           route: f.route,
           ...(f.verdict === undefined ? {} : { verdict: f.verdict }),
           ...(f.processId === undefined ? {} : { processId: f.processId }),
@@ -285,8 +296,9 @@ export const make = (context: Context): express.Express => {
   // -------------------------------------------------------------------------------------------------------------
 
   /** Names the route for the log line and the metrics (the template, never the path). */
-  const route = (template: string): RequestHandler => (_req, res, next) => {
+  const route = (template: string): RequestHandler => (req, res, next) => {
     facts(res).route = template
+    spans?.open(req, res, template)
     next()
   }
 
@@ -383,6 +395,7 @@ export const make = (context: Context): express.Express => {
   app.disable("etag")
   app.set("query parser", false)
 
+  if (spans !== undefined) app.use(spans.start)
   app.use(Logging.httpLogger(logger))
   app.use(measure)
   // The gateway itself speaks plain HTTP (TLS, if any, ends in front of it): asking browsers to upgrade the /docs
@@ -439,7 +452,7 @@ export const make = (context: Context): express.Express => {
   app.get(health.express, route(health.express), (_req, res) => sendJson(res, 200, { status: "ok" }))
 
   app.get(ready.express, route(ready.express), async (req, res) => {
-    const exit = await Runtime.runPromiseExit(runtime)(probeReadiness(readyTimeout))
+    const exit = await Runtime.runPromiseExit(runtime)(ServerSpan.within(res, probeReadiness(readyTimeout)))
     if (Exit.isSuccess(exit)) {
       return sendJson(res, 200, {
         status: "ready",
@@ -460,6 +473,7 @@ export const make = (context: Context): express.Express => {
     logger.warn(
       {
         requestId: requestIdOf(req),
+        ...ServerSpan.ids(res),
         provider: provider.kind,
         ...(Option.isSome(failure) && failure.value !== "timeout"
           ? { error: failure.value._tag, code: failure.value.code }
@@ -574,6 +588,7 @@ export const make = (context: Context): express.Express => {
     logger.error(
       {
         requestId: requestIdOf(req),
+        ...ServerSpan.ids(res),
         error: error instanceof Error ? error.name : typeof error,
         ...(error instanceof Error ? { message: error.message } : {})
       },

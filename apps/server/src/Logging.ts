@@ -3,8 +3,11 @@
  * template, status, duration, the caller's key id, and the verdict or the error tag and code with the
  * liveness process id (and `replayed` for an answer given again from the capture ledger). Nothing else of the
  * request is logged: no headers, no body, no query string, no path (it may hold a process id: the route
- * template is logged instead). Effect's own logs (the core's) go to the same pino logger.
+ * template is logged instead). Effect's own logs (the core's) go to the same pino logger. When traces are exported
+ * (OTEL_*), every line of a traced request carries `trace_id` and `span_id`: the request line and the gateway's own
+ * lines those of the request's server span, Effect's lines those of the span they were written in.
  */
+import { Telemetry } from "@liveness/runtime"
 import * as HashMap from "effect/HashMap"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
@@ -14,6 +17,7 @@ import { pino } from "pino"
 import { pinoHttp } from "pino-http"
 import type * as GatewayConfig from "./GatewayConfig.js"
 import * as RequestId from "./RequestId.js"
+import * as ServerSpan from "./ServerSpan.js"
 
 export type { Logger as PinoLogger } from "pino"
 
@@ -72,6 +76,7 @@ const requestLine = (req: IncomingMessage, res: ServerResponse, durationMs: unkn
   return {
     method: req.method,
     route: f.route ?? "unmatched",
+    ...ServerSpan.ids(res),
     status: res.headersSent ? res.statusCode : undefined,
     durationMs,
     ...(aborted ? { aborted: true } : {}),
@@ -160,10 +165,10 @@ export const effectLevel = (level: GatewayConfig.LogLevel): LogLevel.LogLevel =>
 
 /** Effect's logs (annotations as fields; causes are not written: they could quote an answer) to pino. */
 export const effectLoggerLayer = (logger: pino.Logger, level: GatewayConfig.LogLevel): Layer.Layer<never> => {
-  const bridge = Logger.make(({ annotations, logLevel, message }) => {
+  const bridge = Logger.make(({ annotations, context, logLevel, message }) => {
     const target = pinoLevel(logLevel)
     if (target === undefined) return
-    const fields: Record<string, unknown> = { source: "effect" }
+    const fields: Record<string, unknown> = { source: "effect", ...Telemetry.traceIdsIn(context) }
     for (const [key, value] of HashMap.toEntries(annotations)) fields[key] = value
     const text = Array.isArray(message) ? message.map(String).join(" ") : String(message)
     logger[target](fields, text)

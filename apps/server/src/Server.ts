@@ -5,7 +5,7 @@
  * runtime. Tests start it in-process on port 0; `main.ts` runs it as a process.
  */
 import { CaptureLedgerMemory, type Liveness, SettingError } from "@liveness/core"
-import { LivenessRuntime } from "@liveness/runtime"
+import { LivenessRuntime, Telemetry } from "@liveness/runtime"
 import * as Cause from "effect/Cause"
 import * as ConfigError from "effect/ConfigError"
 import * as ConfigProvider from "effect/ConfigProvider"
@@ -82,6 +82,9 @@ const listen = (server: Server, port: number, host: string) =>
     })
   })
 
+/** `service.name` of the gateway's telemetry, unless OTEL_SERVICE_NAME says otherwise. */
+export const SERVICE_NAME = "liveness-gateway"
+
 const sleep = (millis: number) =>
   new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), millis).unref())
 
@@ -107,6 +110,9 @@ export const start = async (options: StartOptions = {}): Promise<Gateway> => {
   const runtime = ManagedRuntime.make(
     // The layer's own ledger, when it has one, wins over the fallback (the later layer of a merge does).
     (options.layer === undefined ? LivenessRuntime.layer : Layer.merge(fallbackLedger, options.layer)).pipe(
+      // OTEL_*: traces and metrics over OTLP, nothing when unset. Below the app's layer, so its tracer is the one
+      // every route and background fiber runs with; released last, so it sends what the rest ended with.
+      Layer.provideMerge(Telemetry.layer({ serviceName: SERVICE_NAME })),
       Layer.provideMerge(
         Layer.merge(Logging.effectLoggerLayer(logger, config.logLevel), Layer.setConfigProvider(configProvider))
       )

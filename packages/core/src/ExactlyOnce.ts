@@ -24,6 +24,7 @@ import { abandoned, type CaptureLedger, type Outcome, remembers } from "./Captur
 import { type LivenessError, PayloadRejected } from "./LivenessError.js"
 import * as LivenessMetrics from "./LivenessMetrics.js"
 import type { LivenessProcess } from "./LivenessProcess.js"
+import * as Tracing from "./Tracing.js"
 import type * as Verdict from "./Verdict.js"
 
 /** A check's answer, as the workflow gives it. */
@@ -64,10 +65,11 @@ const counters = {
   refused: LivenessMetrics.tagged(LivenessMetrics.ledgerRequests, "result", "refused")
 }
 
-/** Counts what the ledger did, in the step that goes on to `then` (one step on every check). */
+/** Counts what the ledger did (and says it on the check's span), in the step that goes on to `then`. */
 const counted = <A>(result: keyof typeof counters, then: Effect.Effect<A>) =>
   Effect.withFiberRuntime<A>((fiber) => {
     LivenessMetrics.updateIn(fiber, counters[result], 1)
+    Tracing.annotate(fiber, { "liveness.ledger": result })
     return then
   })
 
@@ -130,7 +132,8 @@ export const run = (options: Options, check: Effect.Effect<Answer, LivenessError
       )
     )
 
-  const attempt: Effect.Effect<Submitted> = Effect.flatMap(ledger.claim(key, digest, options.lease), (claim) => {
+  const claim = ledger.claim(key, digest, options.lease).pipe(Tracing.withSpan("CaptureLedger.claim"))
+  const attempt: Effect.Effect<Submitted> = Effect.flatMap(claim, (claim) => {
     switch (claim._tag) {
       case "Claimed":
         return owned(claim.token)

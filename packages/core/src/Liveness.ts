@@ -84,6 +84,10 @@ export class Liveness extends Context.Tag("@liveness/core/Liveness")<Liveness, L
 
 type Operation = "createProcess" | "getProcess"
 
+/** Unico's code of an error, as a span attribute (none when the error carries none). */
+const unicoCode = (error: LivenessError) =>
+  "providerCode" in error && error.providerCode !== undefined ? { "unico.code": error.providerCode } : {}
+
 /** How long past the deadline a claim is kept for its check before the ledger takes the check for dead. */
 const LEASE_MARGIN = Duration.seconds(10)
 
@@ -149,7 +153,15 @@ export const make: Effect.Effect<
           LivenessMetrics.updateIn(fiber, attempts, 1)
           if (Exit.isFailure(exit)) {
             const failure = Cause.failureOption(exit.cause)
-            if (Option.isSome(failure)) LivenessMetrics.updateIn(fiber, attemptError(failure.value), 1)
+            if (Option.isSome(failure)) {
+              LivenessMetrics.updateIn(fiber, attemptError(failure.value), 1)
+              // The attempt's span: what failed, and what the workflow may do next (its retry class).
+              Tracing.annotate(fiber, {
+                "liveness.error": failure.value._tag,
+                "liveness.retry_class": RetryClass.of(failure.value),
+                ...unicoCode(failure.value)
+              })
+            }
           }
           return Effect.void
         }))
@@ -276,7 +288,11 @@ export const make: Effect.Effect<
         ),
         Effect.tapError((error) =>
           Effect.withFiberRuntime((fiber) => {
-            Tracing.annotate(fiber, { "liveness.error": error._tag })
+            Tracing.annotate(fiber, {
+              "liveness.error": error._tag,
+              "liveness.attempts": attempts.started,
+              ...unicoCode(error)
+            })
             LivenessMetrics.updateIn(fiber, byError(error), 1)
             LivenessMetrics.updateIn(fiber, duration, LivenessMetrics.elapsedIn(fiber, startNanos))
             return log.lineIn(fiber, LogLevel.Debug, "liveness operation failed", {

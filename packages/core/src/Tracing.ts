@@ -6,10 +6,13 @@
  *
  * @since 0.3.0
  */
+import * as Context from "effect/Context"
+import * as DefaultServices from "effect/DefaultServices"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
-import type * as Tracer from "effect/Tracer"
+import * as FiberRefs from "effect/FiberRefs"
+import * as Tracer from "effect/Tracer"
 
 /** The tracer every runtime starts with. */
 const builtInTracer: Tracer.Tracer = Effect.runSync(Effect.tracer)
@@ -17,6 +20,19 @@ const builtInTracer: Tracer.Tracer = Effect.runSync(Effect.tracer)
 /** Whether spans made in `fiber` reach a tracer that exports them. */
 export const exportsSpans = (fiber: Fiber.RuntimeFiber<unknown, unknown>): boolean =>
   fiber.currentTracer !== builtInTracer && fiber.getFiberRef(FiberRef.currentTracerEnabled)
+
+/**
+ * The current span of a fiber's refs (a logger's `context`), when spans are exported: what a log line names to lead to
+ * its trace. Under the built-in tracer there is none (its spans go nowhere).
+ *
+ * @since 0.4.0
+ */
+export const exportedSpanIn = (refs: FiberRefs.FiberRefs): Tracer.AnySpan | undefined => {
+  if (!FiberRefs.getOrDefault(refs, FiberRef.currentTracerEnabled)) return undefined
+  const tracer = Context.get(FiberRefs.getOrDefault(refs, DefaultServices.currentServices), Tracer.Tracer)
+  if (tracer === builtInTracer) return undefined
+  return Context.getOrElse(FiberRefs.getOrDefault(refs, FiberRef.currentContext), Tracer.ParentSpan, () => undefined)
+}
 
 /** `Effect.withSpan`, when spans are exported (see the module's comment); otherwise `effect` itself. */
 export const withSpan = (
