@@ -19,6 +19,7 @@ import { SettingError } from "@liveness/core"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 
@@ -80,70 +81,66 @@ const isOrigin = (value: string) => {
   }
 }
 
-export const load: Effect.Effect<GatewayConfig, ConfigError.ConfigError | GatewayConfigError> = Effect.gen(
-  function*() {
-    const values = yield* Config.all({
-      port: integerIn("PORT", 0, 65535, 3000),
-      host: Config.string("HOST").pipe(Config.withDefault("127.0.0.1")),
-      nodeEnv: Config.string("NODE_ENV").pipe(Config.withDefault("development")),
-      apiKeys: Config.option(Config.redacted("GATEWAY_API_KEYS")),
-      rateLimitPerMinute: integerIn("GATEWAY_RATE_LIMIT", 0, 1_000_000, 600),
-      bodyLimit: Config.string("BODY_LIMIT").pipe(Config.withDefault("4mb")),
-      corsOrigins: Config.string("CORS_ORIGINS").pipe(Config.withDefault("")),
-      shutdownGraceMillis: integerIn("SHUTDOWN_GRACE_MS", 0, 3_600_000, 10_000),
-      logLevel: Config.string("LOG_LEVEL").pipe(Config.withDefault("info")),
-      tryPage: Config.option(Config.boolean("GATEWAY_TRY_PAGE"))
-    })
-    const production = values.nodeEnv === "production"
+/** A size such as `4mb`, in bytes. */
+const validateBytes = (text: string): SettingError.Validated<number> => {
+  const bytes = parseBytes(text)
+  return bytes === undefined
+    ? Either.left({ problem: `is "${text}"`, fix: "Give a size such as 4mb, 512kb or a number of bytes" })
+    : Either.right(bytes)
+}
 
-    const apiKeys = Option.match(values.apiKeys, {
-      onNone: () => [],
-      onSome: (keys) => list(Redacted.value(keys)).map((key) => Redacted.make(key))
+/** Comma-separated origins, without trailing slashes. */
+const validateOrigins = (text: string): SettingError.Validated<ReadonlyArray<string>> => {
+  const origins = list(text).map((origin) => origin.replace(/\/$/, ""))
+  const badOrigin = origins.find((origin) => !isOrigin(origin))
+  return badOrigin === undefined ? Either.right(origins) : Either.left({
+    problem: `holds "${badOrigin}", which is not an origin`,
+    fix: "List origins such as https://app.example.com, comma-separated (scheme, host and port only)"
+  })
+}
+
+const validateLogLevel = (text: string): SettingError.Validated<LogLevel> => {
+  const level = text.trim().toLowerCase()
+  return (LOG_LEVELS as ReadonlyArray<string>).includes(level)
+    ? Either.right(level as LogLevel)
+    : Either.left({ problem: `is "${text}"`, fix: `Use one of ${LOG_LEVELS.join(", ")}` })
+}
+
+/**
+ * The settings, each checked as it is read: a refusal is a ConfigError whose path is the variable. The rule
+ * that ties two of them (production needs caller keys) is `load`'s.
+ */
+export const config: Config.Config<GatewayConfig> = Config.all({
+  port: integerIn("PORT", 0, 65535, 3000),
+  host: Config.string("HOST").pipe(Config.withDefault("127.0.0.1")),
+  nodeEnv: Config.string("NODE_ENV").pipe(Config.withDefault("development")),
+  apiKeys: Config.redacted("GATEWAY_API_KEYS").pipe(
+    Config.map((keys) => list(Redacted.value(keys)).map((key) => Redacted.make(key))),
+    Config.withDefault([])
+  ),
+  rateLimitPerMinute: integerIn("GATEWAY_RATE_LIMIT", 0, 1_000_000, 600),
+  bodyLimitBytes: SettingError.variable("BODY_LIMIT", Config.string(), validateBytes).pipe(
+    Config.withDefault(4 * 1024 ** 2)
+  ),
+  corsOrigins: SettingError.variable("CORS_ORIGINS", Config.string(), validateOrigins).pipe(Config.withDefault([])),
+  shutdownGraceMillis: integerIn("SHUTDOWN_GRACE_MS", 0, 3_600_000, 10_000),
+  logLevel: SettingError.variable("LOG_LEVEL", Config.string(), validateLogLevel).pipe(
+    Config.withDefault<LogLevel>("info")
+  ),
+  tryPage: Config.option(Config.boolean("GATEWAY_TRY_PAGE"))
+}).pipe(Config.map(({ tryPage, ...values }) => {
+  const production = values.nodeEnv === "production"
+  return { ...values, production, tryPage: Option.getOrElse(tryPage, () => !production) }
+}))
+
+/** The settings from `config`, refused in production without caller keys. */
+export const load: Effect.Effect<GatewayConfig, ConfigError.ConfigError | GatewayConfigError> = Effect.filterOrFail(
+  config,
+  (gateway) => !gateway.production || gateway.apiKeys.length > 0,
+  () =>
+    new GatewayConfigError({
+      setting: "GATEWAY_API_KEYS",
+      problem: "is not set, with NODE_ENV=production",
+      fix: "Set one or more caller keys, comma-separated (callers send Authorization: Bearer <key>)"
     })
-    if (production && apiKeys.length === 0) {
-      return yield* new GatewayConfigError({
-        setting: "GATEWAY_API_KEYS",
-        problem: "is not set, with NODE_ENV=production",
-        fix: "Set one or more caller keys, comma-separated (callers send Authorization: Bearer <key>)"
-      })
-    }
-    const bodyLimitBytes = parseBytes(values.bodyLimit)
-    if (bodyLimitBytes === undefined) {
-      return yield* new GatewayConfigError({
-        setting: "BODY_LIMIT",
-        problem: `is "${values.bodyLimit}"`,
-        fix: "Give a size such as 4mb, 512kb or a number of bytes"
-      })
-    }
-    const corsOrigins = list(values.corsOrigins).map((origin) => origin.replace(/\/$/, ""))
-    const badOrigin = corsOrigins.find((origin) => !isOrigin(origin))
-    if (badOrigin !== undefined) {
-      return yield* new GatewayConfigError({
-        setting: "CORS_ORIGINS",
-        problem: `holds "${badOrigin}", which is not an origin`,
-        fix: "List origins such as https://app.example.com, comma-separated (scheme, host and port only)"
-      })
-    }
-    const logLevel = values.logLevel.trim().toLowerCase()
-    if (!(LOG_LEVELS as ReadonlyArray<string>).includes(logLevel)) {
-      return yield* new GatewayConfigError({
-        setting: "LOG_LEVEL",
-        problem: `is "${values.logLevel}"`,
-        fix: `Use one of ${LOG_LEVELS.join(", ")}`
-      })
-    }
-    return {
-      port: values.port,
-      host: values.host,
-      nodeEnv: values.nodeEnv,
-      production,
-      apiKeys,
-      rateLimitPerMinute: values.rateLimitPerMinute,
-      bodyLimitBytes,
-      corsOrigins,
-      shutdownGraceMillis: values.shutdownGraceMillis,
-      logLevel: logLevel as LogLevel,
-      tryPage: Option.getOrElse(values.tryPage, () => !production)
-    }
-  }
 )
