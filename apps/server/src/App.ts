@@ -28,6 +28,7 @@ import * as Logging from "./Logging.js"
 import * as OpenApi from "./OpenApi.js"
 import * as Problems from "./Problems.js"
 import * as Prometheus from "./Prometheus.js"
+import * as Routes from "./Routes.js"
 import * as ServerSpan from "./ServerSpan.js"
 import * as TryPage from "./TryPage.js"
 
@@ -421,7 +422,7 @@ export const make = (context: Context): express.Express => {
     }))
   }
 
-  const { createProcess: create, docs, docsAsset, getProcess: get, health, metrics, openapi, ready } = OpenApi.routes
+  const { createProcess: create, docs, docsAsset, getProcess: get, health, metrics, openapi, ready } = Routes.routes
 
   app.post(
     create.express,
@@ -507,7 +508,7 @@ export const make = (context: Context): express.Express => {
   })
 
   // The testers' page, on a simulated provider only; where it is not served, a 404 that says why.
-  const { tryPage, tryPayloads, tryScenarios, tryScript, tryStyle } = OpenApi.routes
+  const { tryPage, tryPayloads, tryScenarios, tryScript, tryStyle } = Routes.routes
   const tryRefusal = TryPage.refusal(config, provider)
   const tryServed: RequestHandler = (req, res, next) =>
     tryRefusal === undefined ? next() : problemOf(res, req, "notFound", tryRefusal)

@@ -12,14 +12,15 @@ import { createRequire } from "node:module"
 import { dirname } from "node:path"
 import * as OpenApi from "./OpenApi.js"
 import * as Problems from "./Problems.js"
+import * as Routes from "./Routes.js"
 
 const require = createRequire(import.meta.url)
 
 /** The folder of the installed swagger-ui-dist. */
 export const assetsRoot = dirname(require.resolve("swagger-ui-dist/package.json"))
 
-export const isAsset = (file: string): file is typeof OpenApi.DOCS_ASSETS[number] =>
-  (OpenApi.DOCS_ASSETS as ReadonlyArray<string>).includes(file)
+export const isAsset = (file: string): file is typeof Routes.DOCS_ASSETS[number] =>
+  (Routes.DOCS_ASSETS as ReadonlyArray<string>).includes(file)
 
 const escapeHtml = (text: string) =>
   text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;")
@@ -32,7 +33,7 @@ const { document } = OpenApi
 
 /** Every operation of the document, in its order: method, path, summary, tag. */
 export const operations = Object.entries(document.paths).flatMap(([path, item]) =>
-  (Object.entries(item) as Array<[OpenApi.Method, NonNullable<OpenApi.PathItem[OpenApi.Method]>]>).map((
+  (Object.entries(item) as Array<[Routes.Method, NonNullable<OpenApi.PathItem[Routes.Method]>]>).map((
     [method, operation]
   ) => ({ method, path, summary: operation.summary, tag: operation.tags[0] ?? "", id: operation.operationId }))
 )

@@ -1,10 +1,16 @@
 /**
- * The gateway's OpenAPI 3.1 document, as a typed object. It lists every route the app serves (a test
- * checks both directions against the Express router) and the problem table of Problems.ts.
+ * The gateway's OpenAPI 3.1 document, as a typed object. It lists every route of Routes.ts (a test checks both
+ * directions against the Express router) and the problem table of Problems.ts. The request, answer and problem
+ * schemas are derived from the Schemas the gateway decodes with (the core's `CheckInput`) or that describe what it
+ * sends (`LivenessProcess` with the `Verdict`, `Problems.Body`): they are not written out here.
  */
+import { CheckInput, Cpf, LivenessProcess, Subject, Verdict } from "@liveness/core"
 import { Scenario } from "@liveness/fake"
+import * as JSONSchema from "effect/JSONSchema"
+import * as Schema from "effect/Schema"
 import * as IdempotencyKey from "./IdempotencyKey.js"
 import * as Problems from "./Problems.js"
+import { DOCS_ASSETS, type Method, routes } from "./Routes.js"
 
 type JsonSchema = { readonly [keyword: string]: unknown }
 
@@ -51,7 +57,7 @@ interface Operation {
   readonly responses: Record<string, Response | Reference>
 }
 
-export type Method = "get" | "post"
+export type { Method }
 
 export type PathItem = Partial<Record<Method, Operation>>
 
@@ -77,25 +83,85 @@ export interface Document {
   }
 }
 
-/** Route templates with their Express spelling, so the app and the document share one list. */
-export const routes = {
-  createProcess: { method: "post", express: "/processes/v1", openapi: "/processes/v1" },
-  getProcess: { method: "get", express: "/processes/v1/:id", openapi: "/processes/v1/{id}" },
-  health: { method: "get", express: "/healthz", openapi: "/healthz" },
-  ready: { method: "get", express: "/readyz", openapi: "/readyz" },
-  metrics: { method: "get", express: "/metrics", openapi: "/metrics" },
-  openapi: { method: "get", express: "/openapi.json", openapi: "/openapi.json" },
-  docs: { method: "get", express: "/docs", openapi: "/docs" },
-  docsAsset: { method: "get", express: "/docs/assets/:file", openapi: "/docs/assets/{file}" },
-  tryPage: { method: "get", express: "/try", openapi: "/try" },
-  tryScript: { method: "get", express: "/try/app.js", openapi: "/try/app.js" },
-  tryStyle: { method: "get", express: "/try/app.css", openapi: "/try/app.css" },
-  tryScenarios: { method: "get", express: "/try/scenarios.json", openapi: "/try/scenarios.json" },
-  tryPayloads: { method: "post", express: "/try/payloads", openapi: "/try/payloads" }
-} as const satisfies Record<string, { method: Method; express: string; openapi: string }>
+/** The 200 answer of both process routes: the process as Unico returns it, with the derived `verdict`. */
+export const ProcessResult = Schema.Struct({
+  ...LivenessProcess.LivenessProcess.fields,
+  verdict: Verdict.Verdict.annotations({ identifier: "Verdict" })
+}).annotations({ identifier: "ProcessResult" })
 
-/** The swagger-ui files served under /docs/assets (besides the generated `init.js`). */
-export const DOCS_ASSETS = ["swagger-ui.css", "swagger-ui-bundle.js", "favicon-32x32.png", "favicon-16x16.png"] as const
+/** `POST /processes/v1`'s body: the core's `CheckInput`, which the check decodes it with. */
+export const CreateProcessRequest = CheckInput.CheckInput.annotations({
+  identifier: "CreateProcessRequest",
+  description: "Unico's `POST /processes/v1` body."
+})
+
+/** The components derived from Schemas, by name (each Schema's identifier). */
+const derived = {
+  CreateProcessRequest,
+  Subject: Subject.Subject,
+  ProcessResult,
+  Verdict: ProcessResult.fields.verdict,
+  Problem: Problems.Body
+}
+
+const COMPONENTS = "#/components/schemas/"
+
+/** Keywords a `$ref`'s siblings may give again (the more specific wins): annotations, never assertions. */
+const ANNOTATIONS = new Set(["description", "examples", "default"])
+
+/**
+ * The JSON Schemas of `derived`. A definition one of them names stays a `$ref`; the others (effect's `Int` and
+ * `Trimmed`, the core's filters) are written in place. Left out: effect's titles (`int`, `trimmed`) and what only
+ * says JSON Schema's defaults (`additionalProperties: true`: the Schemas ignore extra fields; `required: []`).
+ */
+const deriveSchemas = (): { readonly [Name in keyof typeof derived]: JsonSchema } => {
+  const made: Record<string, JSONSchema.JsonSchema7> = {}
+  for (const schema of Object.values(derived)) {
+    JSONSchema.fromAST(schema.ast, {
+      definitions: made,
+      definitionPath: COMPONENTS,
+      target: "openApi3.1",
+      additionalPropertiesStrategy: "allow"
+    })
+  }
+  // Read as plain records: JsonSchema7 is a union of closed shapes.
+  const definitions = made as unknown as Readonly<Record<string, JsonSchema>>
+  const merge = (base: JsonSchema, over: JsonSchema): JsonSchema => {
+    const twice = Object.keys(over).find((key) => key in base && !ANNOTATIONS.has(key))
+    if (twice !== undefined) throw new Error(`OpenApi: cannot write a $ref in place: ${twice} twice`)
+    return { ...base, ...over }
+  }
+  const tidy = (schema: JsonSchema): JsonSchema => {
+    const out: Record<string, unknown> = {}
+    for (const [key, value] of Object.entries(schema)) {
+      if (key === "title" || key === "additionalProperties" && value === true) continue
+      if (key === "required" && Array.isArray(value) && value.length === 0) continue
+      out[key] = key === "properties"
+        ? Object.fromEntries(Object.entries(value as Record<string, JsonSchema>).map(([name, v]) => [name, tidy(v)]))
+        : key === "allOf" || key === "anyOf" || key === "oneOf"
+        ? (value as ReadonlyArray<JsonSchema>).map(tidy)
+        : key === "items" || key === "additionalProperties"
+        ? tidy(value as JsonSchema)
+        : value
+    }
+    // effect puts a `$ref`'s annotations beside it in a one-member `allOf`.
+    const { allOf, ...rest } = out
+    if (Array.isArray(allOf) && allOf.length === 1) return merge(allOf[0] as JsonSchema, rest)
+    const { $ref, ...siblings } = out
+    if (typeof $ref !== "string") return out
+    const name = $ref.slice(COMPONENTS.length)
+    return name in derived ? out : merge(tidy(definitions[name]!), siblings)
+  }
+  return Object.fromEntries(
+    Object.keys(derived).map((name) => {
+      const definition = definitions[name]
+      if (definition === undefined) throw new Error(`OpenApi: the Schema for ${name} is not identified as ${name}`)
+      return [name, tidy(definition)]
+    })
+  ) as { readonly [Name in keyof typeof derived]: JsonSchema }
+}
+
+export const schemas = deriveSchemas()
 
 /**
  * One capture, one answer: how `POST /processes/v1` answers a capture sent again (the document's description and the
@@ -505,7 +571,7 @@ export const document: Document = {
               required: ["scenario", "cpf", "answers", "gives"],
               properties: {
                 scenario: { $ref: "#/components/schemas/ScenarioName" },
-                cpf: { type: "string", pattern: "^\\d{11}$" },
+                cpf: { type: "string", pattern: Cpf.FORMAT.source },
                 answers: { type: "string", description: "What the provider answers (markdown inline code)." },
                 gives: { type: "string", description: "What the check gives, with the default policy." }
               }
@@ -524,90 +590,12 @@ export const document: Document = {
           }
         }
       },
-      CreateProcessRequest: {
-        type: "object",
-        description: "Unico's `POST /processes/v1` body.",
-        required: ["imageBase64"],
-        properties: {
-          subject: { $ref: "#/components/schemas/Subject" },
-          subsidiaryId: {
-            type: "string",
-            format: "uuid",
-            description: "The branch; needed only when the service account has several."
-          },
-          imageBase64: {
-            type: "string",
-            description:
-              "The SDK's encrypted payload (a compact JWT, single use, valid 10 minutes) or a base64 JPEG, " +
-              "PNG or WebP of at most 800 KB and at least 640x480. Never logged.",
-            minLength: 1
-          }
-        }
-      },
-      Subject: {
-        type: "object",
-        required: ["code", "name"],
-        properties: {
-          code: { type: "string", pattern: "^\\d{11}$", description: "CPF, 11 digits, valid check digits." },
-          name: { type: "string", minLength: 1, maxLength: 200, description: "No leading, trailing or double spaces." },
-          email: { type: "string", format: "email", maxLength: 254 },
-          phone: { type: "string", pattern: "^\\d{10,13}$" }
-        }
-      },
-      ProcessResult: {
-        type: "object",
-        required: ["id", "status", "verdict"],
-        properties: {
-          id: { type: "string", description: "The process id (a UUID at Unico)." },
-          status: {
-            type: "integer",
-            description: "1 processing, 2 divergence, 3 finished, 4 canceled, 5 processing error."
-          },
-          liveness: { type: "integer", description: "With status 3: 1 live, 2 not live." },
-          verdict: { $ref: "#/components/schemas/Verdict" }
-        }
-      },
-      Verdict: {
-        type: "string",
-        enum: ["live", "not-live", "retry-capture", "pending", "unexpected"],
-        description: "`live` (3/1), `not-live` (3/2), `retry-capture` (4 or 5: ask for a new capture), `pending` " +
-          "(1 or 2), `unexpected` (a value this gateway does not know)."
-      },
+      CreateProcessRequest: schemas.CreateProcessRequest,
+      Subject: schemas.Subject,
+      ProcessResult: schemas.ProcessResult,
+      Verdict: schemas.Verdict,
       ProviderKind: { type: "string", enum: ["unico", "sandbox", "fake"] },
-      Problem: {
-        type: "object",
-        description: "RFC 9457 problem details.",
-        required: ["type", "title", "status", "detail", "code", "requestId"],
-        properties: {
-          type: { type: "string", format: "uri", enum: Problems.all.map(Problems.uri) },
-          title: { type: "string" },
-          status: { type: "integer" },
-          detail: { type: "string" },
-          code: { type: "string", enum: [...new Set(Problems.all.map((type) => type.code))] },
-          requestId: { type: "string" },
-          providerCode: { type: "string", description: "Unico's code, when it gave one (e.g. 20506, 1.2.5)." },
-          errors: {
-            type: "array",
-            description:
-              "`invalid-request`: each field and what is wrong with it (the core's `InvalidRequest.errors`).",
-            items: {
-              type: "object",
-              required: ["field", "message"],
-              properties: { field: { type: "string" }, message: { type: "string" } }
-            }
-          },
-          reason: {
-            type: "string",
-            description:
-              "`payload-rejected`: format, size, resolution, invalid-image, expired, reused or security-bundle."
-          },
-          mayHaveBeenProcessed: {
-            type: "boolean",
-            description: "`provider-unavailable`: whether the capture may have reached the provider."
-          },
-          retryAfterSeconds: { type: "integer", description: "`rate-limited`: as in `Retry-After`." }
-        }
-      }
+      Problem: schemas.Problem
     },
     responses: problemResponses,
     headers: {

@@ -2,7 +2,8 @@
  * Every error the gateway answers, as `application/problem+json` (RFC 9457). One table drives the
  * responses, the OpenAPI document and the README, so they cannot disagree.
  */
-import type { LivenessError } from "@liveness/core"
+import { FieldIssue, type LivenessError, PayloadRejectionReason } from "@liveness/core"
+import * as Schema from "effect/Schema"
 
 export const PROBLEM_BASE = "https://liveness.dev/problems/"
 
@@ -160,6 +161,34 @@ export const all: ReadonlyArray<ProblemType> = Object.values(types).slice().sort
 )
 
 export const uri = (type: ProblemType) => `${PROBLEM_BASE}${type.slug}`
+
+/**
+ * The body of every problem, for the OpenAPI document: the table's URIs and codes, the core's field issues and
+ * rejection reasons (a test holds the bodies `make` and `fromLivenessError` build to it).
+ */
+export const Body = Schema.Struct({
+  type: Schema.Literal(...all.map(uri)).annotations({ jsonSchema: { format: "uri" } }),
+  title: Schema.String,
+  status: Schema.propertySignature(Schema.Int).annotations({ description: "The response's HTTP status." }),
+  detail: Schema.String,
+  code: Schema.Literal(...new Set(all.map((type) => type.code))),
+  requestId: Schema.String,
+  providerCode: Schema.optionalWith(Schema.String, { exact: true }).annotations({
+    description: "Unico's code, when it gave one (e.g. 20506, 1.2.5)."
+  }),
+  errors: Schema.optionalWith(Schema.Array(FieldIssue), { exact: true }).annotations({
+    description: "`invalid-request`: each field and what is wrong with it (the core's `InvalidRequest.errors`)."
+  }),
+  reason: Schema.optionalWith(PayloadRejectionReason, { exact: true }).annotations({
+    description: "`payload-rejected`: why the provider refused the selfie."
+  }),
+  mayHaveBeenProcessed: Schema.optionalWith(Schema.Boolean, { exact: true }).annotations({
+    description: "`provider-unavailable`: whether the capture may have reached the provider."
+  }),
+  retryAfterSeconds: Schema.optionalWith(Schema.Int, { exact: true }).annotations({
+    description: "`rate-limited`: as in `Retry-After`."
+  })
+}).annotations({ identifier: "Problem", description: "RFC 9457 problem details." })
 
 export interface Problem {
   readonly type: string

@@ -10,13 +10,13 @@ import { Sandbox } from "@liveness/sandbox"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
-import { OpenApi, start, StartupError } from "../src/index.js"
+import { Routes, start, StartupError } from "../src/index.js"
 import { expectProblem, postJson, seedBody, startGateway, type TestGateway } from "./support.js"
 
 const KEY = "try-guard-key-0001"
 const auth = { authorization: `Bearer ${KEY}` }
 
-const tryRoutes = Object.values(OpenApi.routes).filter((route) => route.express.startsWith("/try"))
+const tryRoutes = Object.values(Routes.routes).filter((route) => route.express.startsWith("/try"))
 
 const request = (url: string, route: typeof tryRoutes[number]) =>
   fetch(`${url}${route.express}`, {

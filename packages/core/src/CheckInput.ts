@@ -18,7 +18,11 @@ const Payload = messages.string("a string (the SDK's encrypted payload or a base
   Schema.filter(
     (value) => Either.match(SelfiePayload.classify(value), { onLeft: (reason) => reason, onRight: () => true }),
     {
-      identifier: "SelfiePayload"
+      identifier: "SelfiePayload",
+      description: "The SDK's encrypted payload (a compact JWT, single use, valid 10 minutes) or a base64 JPEG, PNG " +
+        "or WebP of at most 800 KB and at least 640x480. Never logged. The schema says a non-empty string only: " +
+        "a string of neither kind is refused too.",
+      jsonSchema: { minLength: 1 }
     }
   )
 )
@@ -35,7 +39,10 @@ export const ImageBase64 = Schema.transform(Payload, Schema.RedactedFromSelf(Sch
 })
 
 /** A branch id. The message overrides Schema's "Expected string, actual …", which would echo what was sent. */
-export const SubsidiaryId = Schema.UUID.annotations({ message: () => ({ message: "must be a UUID", override: true }) })
+export const SubsidiaryId = Schema.UUID.annotations({
+  message: () => ({ message: "must be a UUID", override: true }),
+  description: "The branch; needed only when the service account has several."
+})
 
 export const CheckInput = Schema.Struct({
   imageBase64: ImageBase64,

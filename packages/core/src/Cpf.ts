@@ -14,9 +14,12 @@ const checkDigit = (digits: string, length: number): number => {
   return rest === 10 ? 0 : rest
 }
 
+/** The CPF's format: 11 digits, no dots or dash (what a pattern can say; the check digits are beyond it). */
+export const FORMAT = /^\d{11}$/
+
 /** Why a string is not a CPF, or `undefined` when it is one. The value itself is never echoed. */
 export const problem = (value: string): string | undefined => {
-  if (!/^\d{11}$/.test(value)) {
+  if (!FORMAT.test(value)) {
     return /^\d{3}\.?\d{3}\.?\d{3}-?\d{2}$/.test(value)
       ? "must be 11 digits without dots or dash"
       : "must be a CPF of 11 digits"
@@ -38,7 +41,12 @@ export const withCheckDigits = (base9: string): string => {
 
 /** A valid CPF, branded. Messages never contain the value (a CPF is personal data). */
 export const Cpf = messages.string("a CPF of 11 digits").pipe(
-  Schema.filter((value) => problem(value) ?? true, { identifier: "Cpf" }),
+  Schema.filter((value) => problem(value) ?? true, {
+    identifier: "Cpf",
+    description: "A CPF: 11 digits without dots or dash, with valid check digits, not all equal. The pattern " +
+      "checks the digits only: a CPF with a wrong check digit matches it and is still refused.",
+    jsonSchema: { pattern: FORMAT.source }
+  }),
   Schema.brand("Cpf")
 )
 export type Cpf = typeof Cpf.Type

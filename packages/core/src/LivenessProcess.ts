@@ -28,10 +28,15 @@ export const isKnownStatus = (status: number): boolean => status >= 1 && status 
 
 export const isKnownLiveness = (liveness: number): boolean => liveness === 1 || liveness === 2
 
+// The descriptions are the fields' (not the schemas'): `Int` is one shared JSON Schema definition.
 export class LivenessProcess extends Schema.Class<LivenessProcess>("LivenessProcess")({
-  id: ProcessId,
-  status: Schema.Int,
-  liveness: Schema.optionalWith(Schema.Int, { exact: true })
+  id: Schema.propertySignature(ProcessId).annotations({ description: "The process id (a UUID at Unico)." }),
+  status: Schema.propertySignature(Schema.Int).annotations({
+    description: "1 processing, 2 divergence, 3 finished, 4 canceled, 5 processing error."
+  }),
+  liveness: Schema.optionalWith(Schema.Int, { exact: true }).annotations({
+    description: "With status 3: 1 live, 2 not live."
+  })
 }) {}
 
 /** Decodes the provider's JSON body; extra fields (other capabilities' results) are ignored. */

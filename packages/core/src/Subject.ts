@@ -15,22 +15,32 @@ export const Name = messages.string("a non-empty name").pipe(
     if (name !== name.trim()) return "must not start or end with spaces"
     if (name.length > 200) return "must be at most 200 characters"
     return true
-  }, { identifier: "Name" })
+  }, {
+    identifier: "Name",
+    description: "No leading, trailing or two consecutive spaces. At most 200 UTF-16 code units: a character " +
+      "beyond U+FFFF (an emoji) counts 2, where `maxLength` counts it once.",
+    // The filter's rules as a pattern, for the OpenAPI document (`\s` is the set `trim` removes); a test holds
+    // the two together.
+    jsonSchema: { minLength: 1, maxLength: 200, pattern: "^(?![\\s\\S]* {2})\\S(?:[\\s\\S]*\\S)?$" }
+  })
 )
 
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
+
 export const Email = messages.string("an e-mail address").pipe(
-  Schema.filter(
-    (email) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) && email.length <= 254 || "must be an e-mail address",
-    {
-      identifier: "Email"
-    }
-  )
+  Schema.filter((email) => EMAIL.test(email) && email.length <= 254 || "must be an e-mail address", {
+    identifier: "Email",
+    jsonSchema: { maxLength: 254, pattern: EMAIL.source }
+  })
 )
+
+const PHONE = /^\d{10,13}$/
 
 /** Country code, area code and number, digits only (Unico's examples omit the `+`). */
 export const Phone = messages.string("a phone number of 10 to 13 digits").pipe(
-  Schema.filter((phone) => /^\d{10,13}$/.test(phone) || "must be 10 to 13 digits, without + or separators", {
-    identifier: "Phone"
+  Schema.filter((phone) => PHONE.test(phone) || "must be 10 to 13 digits, without + or separators", {
+    identifier: "Phone",
+    jsonSchema: { pattern: PHONE.source }
   })
 )
 

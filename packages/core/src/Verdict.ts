@@ -14,7 +14,13 @@
 import * as Schema from "effect/Schema"
 import { isKnownLiveness, isKnownStatus, type LivenessProcess, LivenessResult, Status } from "./LivenessProcess.js"
 
-export const Verdict = Schema.Literal("live", "not-live", "retry-capture", "pending", "unexpected")
+export const Verdict = Schema.Literal("live", "not-live", "retry-capture", "pending", "unexpected").annotations({
+  // Under `jsonSchema`: a `description` would stand for the literals in decoding messages.
+  jsonSchema: {
+    description: "`live` (3/1), `not-live` (3/2), `retry-capture` (4 or 5: ask for a new capture), `pending` " +
+      "(1 or 2), `unexpected` (a status or liveness Unico does not document)."
+  }
+})
 export type Verdict = typeof Verdict.Type
 
 export const fromProcess = (process: Pick<LivenessProcess, "status" | "liveness">): Verdict => {
