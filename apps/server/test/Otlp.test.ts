@@ -14,7 +14,7 @@ import * as Exit from "effect/Exit"
 import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
 import { ApiKeys } from "../src/index.js"
-import { startGateway, type TestGateway } from "./support.js"
+import { startGateway, type TestGateway, unicoEnv } from "./support.js"
 
 const GATEWAY_KEY = "gw-key-5d1e8a2c7f3b9e4a6c0d"
 const COLLECTOR_KEY = "collector-key-9a7c5e3b1d"
@@ -56,12 +56,7 @@ beforeAll(async () => {
   sandbox = await Effect.runPromise(Sandbox.start({ rateLimit: false }).pipe(Scope.extend(scope)))
   receiver = await TelemetryReceiver.start()
   gateway = await startGateway({
-    LIVENESS_PROVIDER: "unico",
-    UNICO_AUTH_URL: sandbox.authUrl,
-    UNICO_API_URL: sandbox.apiUrl,
-    UNICO_ISSUER: sandbox.issuer,
-    UNICO_PRIVATE_KEY: Redacted.value(sandbox.privateKey),
-    UNICO_API_KEY: Redacted.value(sandbox.apiKey),
+    ...unicoEnv(sandbox),
     GATEWAY_API_KEYS: GATEWAY_KEY,
     LOG_LEVEL: "debug",
     LIVENESS_BASE_DELAY_MS: "10",

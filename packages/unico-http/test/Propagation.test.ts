@@ -1,0 +1,89 @@
+/**
+ * Nothing of a trace reaches Unico, even while spans are exported (an OpenTelemetry tracer installed; the wire tests
+ * run under the built-in tracer, where no span is made at all): the adapter's requests, on the shipped undici client
+ * and on @effect/platform-node's, carry no `traceparent`, `tracestate` or `b3` header, while their client spans are
+ * made under the check's trace; the API key and the bearer token appear in no span attribute.
+ */
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import { describe, expect, it } from "@effect/vitest"
+import { Liveness } from "@liveness/core"
+import { Fixtures } from "@liveness/fake"
+import * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Tracer from "effect/Tracer"
+import { UndiciHttpClient } from "../src/index.js"
+import { adapter, apiKey, fakeUnico, keyPair, quietLogs, SUBJECT, workflow } from "./support/unicoHttpHarness.js"
+
+const keys = keyPair()
+const API_KEY = apiKey()
+
+/** A tracer that is not the built-in one (so spans are made) and keeps every span with its attributes. */
+const recordingTracer = () => {
+  const spans: Array<Tracer.Span> = []
+  let next = 0
+  const tracer = Tracer.make({
+    span: (name, parent, context, links, startTime, kind) => {
+      const attributes = new Map<string, unknown>()
+      const span: Tracer.Span = {
+        _tag: "Span",
+        name,
+        spanId: (++next).toString(16).padStart(16, "0"),
+        traceId: Option.match(parent, { onNone: () => "ab".repeat(16), onSome: (p) => p.traceId }),
+        parent,
+        context,
+        status: { _tag: "Started", startTime },
+        attributes,
+        links,
+        sampled: true,
+        kind,
+        end: () => {},
+        attribute: (key, value) => void attributes.set(key, value),
+        event: () => {},
+        addLinks: () => {}
+      }
+      spans.push(span)
+      return span
+    },
+    context: (f) => f()
+  })
+  return { spans, tracer }
+}
+
+const clients: ReadonlyArray<[string, Layer.Layer<HttpClient.HttpClient>]> = [
+  ["UndiciHttpClient", UndiciHttpClient.layer()],
+  ["NodeHttpClient.layerUndici", NodeHttpClient.layerUndici]
+]
+
+describe("no trace context to Unico while spans are exported", () => {
+  for (const [label, client] of clients) {
+    it.scopedLive(label, () =>
+      Effect.gen(function*() {
+        const unico = yield* fakeUnico()
+        const { spans, tracer } = recordingTracer()
+        const layer = workflow(adapter({ authUrl: unico.server.url, apiUrl: unico.server.url, keys, apiKey: API_KEY, client }))
+        const caller = Tracer.externalSpan({ traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7" })
+        const result = yield* Liveness.check({ subject: SUBJECT, imageBase64: Fixtures.sdkPayload() }).pipe(
+          Effect.withParentSpan(caller),
+          Effect.provide(layer),
+          Effect.provide(quietLogs),
+          Effect.withTracer(tracer)
+        )
+        expect(result.verdict).toBe("live")
+        const requests = [...(yield* unico.tokenRequests), ...(yield* unico.apiRequests)]
+        expect(requests).toHaveLength(2)
+        for (const request of requests) {
+          const names = Object.keys(request.headers)
+          expect(names.filter((name) => /^(traceparent|tracestate|baggage|b3|x-b3-.*)$/.test(name))).toEqual([])
+        }
+        // Spans were made, in the caller's trace: the test would see a header if one were sent.
+        const clientSpans = spans.filter((span) => span.kind === "client")
+        expect(clientSpans.length).toBe(2)
+        expect(new Set(spans.map((span) => span.traceId))).toEqual(new Set([caller.traceId]))
+        const attributes = JSON.stringify(spans.map((span) => [...span.attributes]))
+        expect(attributes).not.toContain(API_KEY)
+        for (const token of unico.issued()) expect(attributes).not.toContain(token)
+      }))
+  }
+})
