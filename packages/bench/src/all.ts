@@ -8,9 +8,20 @@ import * as Profile from "./profile.js"
 import * as Quota from "./quota.js"
 import * as Replicas from "./replicas.js"
 import * as Tokens from "./tokens.js"
+import * as Tracing from "./tracing.js"
 
 Effect.runPromise(
-  Effect.all([Adapter.run, Profile.run, Gateway.run, Tokens.run, Quota.run, Memory.run, Ledger.run, Replicas.run], {
+  Effect.all([
+    Adapter.run,
+    Profile.run,
+    Tracing.run,
+    Gateway.run,
+    Tokens.run,
+    Quota.run,
+    Memory.run,
+    Ledger.run,
+    Replicas.run
+  ], {
     discard: true
   })
 ).catch(

@@ -5,9 +5,13 @@
  * client CPU per call, the fibers started per call (a Supervisor on every Effect client's runtime counts them), and
  * the bytes allocated per call (the sum of V8's `allocated=` figures from `--trace-gc-nvp`, which this script passes
  * to a child copy of itself). Add `--cpu-prof` or `--heap-prof` to the node options for a profile of the same run:
- * `NODE_OPTIONS=--cpu-prof pnpm --filter @liveness/bench profile adapter tiny32`.
+ * `NODE_OPTIONS=--cpu-prof pnpm --filter @liveness/bench profile adapter tiny32`. With `LIVENESS_PROFILE_OTLP=<sampler>`
+ * (`always_on`, `traceidratio:0`…) the Effect clients export traces and metrics (`Telemetry.layer`, OTLP/HTTP
+ * protobuf) to a receiver in a process of its own on 127.0.0.1, and the bytes it received are reported.
  */
 import { Fixtures } from "@liveness/fake"
+import { Telemetry } from "@liveness/runtime"
+import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
@@ -19,7 +23,7 @@ import { writeFileSync } from "node:fs"
 import { Session } from "node:inspector"
 import { fileURLToPath } from "node:url"
 import { makeClients } from "./adapter.js"
-import { startStub } from "./Child.js"
+import { answers200, freePort, HOST, node, startStub, waitFor } from "./Child.js"
 import { uniqueSdkPayloads } from "./Payloads.js"
 import { percentile, print, table, writeSection } from "./Report.js"
 
@@ -71,6 +75,36 @@ const sampleAllocations = async () => {
 
 const detail = process.env.LIVENESS_PROFILE_OPS === "detail"
 
+/** An OTLP/HTTP receiver that keeps nothing: counts requests and bytes (GET /stats). */
+const receiverSource = `
+const http = require("node:http")
+let requests = 0, bytes = 0
+http.createServer((req, res) => {
+  if (req.method === "GET") return res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ requests, bytes }))
+  req.on("data", (chunk) => { bytes += chunk.length })
+  req.on("end", () => { requests++; res.writeHead(200, { "content-type": "application/x-protobuf" }).end() })
+}).listen(Number(process.env.PORT), "127.0.0.1")
+`
+
+/** The receiver in a process of its own (its CPU is not the client's), and the telemetry layer pointed at it. */
+const exportTo = async (sampler: string) => {
+  const port = await freePort()
+  const url = `http://${HOST}:${port}`
+  const child = node(["-e", receiverSource], { PORT: String(port) })
+  await waitFor(child, "the OTLP receiver", () => answers200(`${url}/stats`))
+  const [name, arg] = sampler.split(":")
+  const env = new Map([["OTEL_EXPORTER_OTLP_ENDPOINT", url], ["OTEL_TRACES_SAMPLER", name!]])
+  if (arg !== undefined) env.set("OTEL_TRACES_SAMPLER_ARG", arg)
+  return {
+    layer: Telemetry.layer({ serviceName: "bench" }).pipe(
+      Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(env))),
+      Layer.orDie
+    ),
+    stats: async () => (await (await fetch(`${url}/stats`)).json()) as { requests: number; bytes: number },
+    stop: child.stop
+  }
+}
+
 const child = async () => {
   const [name = "adapter", configuration = "tiny32", count = "20000"] = process.argv.slice(2)
   const calls = Number(count)
@@ -78,10 +112,14 @@ const child = async () => {
   const payload = configuration === "big1" ? uniqueSdkPayloads(200_000).next : () => Fixtures.sdkPayload()
   const counter = new FiberCounter()
   const stub = await startStub()
+  const otlp = process.env.LIVENESS_PROFILE_OTLP === undefined
+    ? undefined
+    : await exportTo(process.env.LIVENESS_PROFILE_OTLP)
   // Counting operations slows every one down: only on request (LIVENESS_PROFILE_OPS=1), and then CPU is not comparable.
   const countOps = process.env.LIVENESS_PROFILE_OPS === "1" || detail
   const instrument = Supervisor.addSupervisor(counter).pipe(
-    Layer.merge(countOps ? RuntimeFlags.enableOpSupervision : Layer.empty)
+    Layer.merge(countOps ? RuntimeFlags.enableOpSupervision : Layer.empty),
+    Layer.merge(otlp === undefined ? Layer.empty : otlp.layer)
   )
   const { clients, close } = await makeClients(stub, { instrument })
   const one = clients[name as keyof typeof clients]
@@ -113,6 +151,10 @@ const child = async () => {
   const used = process.cpuUsage(cpu)
   console.log(END)
   if (heap !== undefined) writeFileSync(process.env.LIVENESS_PROFILE_HEAP!, JSON.stringify(await heap.stop()))
+  // Released runtimes send what they buffered: the receiver's count is complete after close().
+  await close()
+  const exported = otlp === undefined ? undefined : await otlp.stats()
+  await otlp?.stop()
   console.log(JSON.stringify({
     client: name,
     configuration,
@@ -123,18 +165,22 @@ const child = async () => {
     fibersPerCall: Number(((counter.started - started) / calls).toFixed(2)),
     p50Millis: Number(percentile(latencies.sort((a, b) => a - b), 50).toFixed(2)),
     p99Millis: Number(percentile(latencies, 99).toFixed(2)),
-    ...(countOps ? { operationsPerCall: Number(((counter.operations - operations) / calls).toFixed(1)) } : {})
+    ...(countOps ? { operationsPerCall: Number(((counter.operations - operations) / calls).toFixed(1)) } : {}),
+    // Per call over the warm-up and the measured calls (the bytes of every client's runtime: only one ran).
+    ...(exported === undefined ? {} : {
+      exportedBytesPerCall: Math.round(exported.bytes / (calls + Math.min(2000, calls))),
+      exportRequests: exported.requests
+    })
   }))
   if (detail) {
     for (const [key, n] of [...counter.where].sort((a, b) => b[1] - a[1])) {
       console.error(`${(n / (calls + Math.min(2000, calls))).toFixed(1).padStart(7)}  ${key}`)
     }
   }
-  await close()
   await stub.child.stop()
 }
 
-interface Measured {
+export interface Measured {
   readonly client: string
   readonly calls: number
   readonly failed: number
@@ -142,10 +188,11 @@ interface Measured {
   readonly fibersPerCall: number
   readonly operationsPerCall?: number
   readonly allocatedKiBPerCall: number
+  readonly exportedBytesPerCall?: number
 }
 
 /** One profiled run of a client, in a child copy of this script (see the module's comment). */
-const measure = (args: ReadonlyArray<string>, env: Record<string, string> = {}): Measured => {
+export const measure = (args: ReadonlyArray<string>, env: Record<string, string> = {}): Measured => {
   const run = spawnSync(process.execPath, [
     ...process.execArgv,
     "--trace-gc-nvp",
