@@ -59,6 +59,24 @@ describe("liveness check: OpenTelemetry", () => {
       expect(exported).not.toContain("Luke Skywalker")
     }))
 
+  it.scopedLive("liveness batch: one trace, every check of the folder under the command's span", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const folder = mkdtempSync(join(dir, "batch-"))
+      for (const name of ["a.jwt", "b.jwt", "c.jwt"]) writeFileSync(join(folder, name), Fixtures.sdkPayload())
+      const { code } = yield* runCli(["batch", folder, "--out", join(dir, `batch-${Date.now()}.jsonl`)]).pipe(withEnv({
+        OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json"
+      }))
+      expect(code).toBe(ExitCode.LIVE)
+      const spans = otlp.spans()
+      const root = spans.find((span) => span.name === "liveness batch")!
+      expect(root.parentSpanId).toBeUndefined()
+      const checks = spans.filter((span) => span.name === "Liveness.check")
+      expect(checks).toHaveLength(3)
+      for (const check of checks) expect(check.traceId).toBe(root.traceId)
+    }))
+
   it.live("without the variable, nothing is traced and no line carries a trace id", () =>
     Effect.gen(function*() {
       const path = join(dir, "plain.jwt")

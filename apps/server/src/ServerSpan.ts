@@ -1,5 +1,5 @@
 /**
- * One server span per request, when the runtime exports spans (OTEL_* set: see Telemetry in @liveness/runtime); none
+ * One server span per request (but `/healthz` and `/metrics`), when the runtime exports spans (OTEL_* set: see Telemetry in @liveness/runtime); none
  * otherwise, at no cost. Named `<METHOD> <route template>` (`POST /processes/v1`), never with the path (it may hold
  * a process id); HTTP semantic-convention attributes, the request id, and the check's outcome (verdict, process id,
  * replay, error tag and codes). A caller's W3C `traceparent` makes it a child of the caller's span, in the caller's
@@ -32,7 +32,11 @@ interface State {
   readonly startTime: bigint
   readonly parent: Option.Option<Tracer.AnySpan>
   span?: Tracer.Span
+  untraced?: boolean
 }
+
+/** Probed and scraped every few seconds: a trace each would bury the checks' (their metrics say how they do). */
+const UNTRACED: ReadonlySet<string> = new Set(["/healthz", "/metrics"])
 
 const STATE = Symbol.for("@liveness/server/ServerSpan")
 
@@ -76,7 +80,11 @@ export const make = <R>(
 
   const open = (req: IncomingMessage, res: ServerResponse, template: string | undefined) => {
     const state = stateOf(res)
-    if (state === undefined || state.span !== undefined) return
+    if (state === undefined || state.span !== undefined || state.untraced === true) return
+    if (template !== undefined && UNTRACED.has(template)) {
+      state.untraced = true
+      return
+    }
     const method = req.method ?? "GET"
     const span = tracer.span(
       template === undefined ? method : `${method} ${template}`,
@@ -97,7 +105,8 @@ export const make = <R>(
   const end = (req: IncomingMessage, res: ServerResponse) => {
     const facts = factsOf(res)
     open(req, res, facts.route === undefined || facts.route === "unmatched" ? undefined : facts.route)
-    const span = of(res)!
+    const span = of(res)
+    if (span === undefined) return
     const status = res.headersSent ? res.statusCode : undefined
     if (status !== undefined) span.attribute("http.response.status_code", status)
     if (status !== undefined && status >= 500) span.attribute("error.type", String(status))

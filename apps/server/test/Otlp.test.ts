@@ -76,6 +76,10 @@ beforeAll(async () => {
   await post("retried", retried)
   await post("replayed", first)
   await post("invalid", { subject: { code: "12345678900", name: NAME }, imageBase64: Fixtures.sdkPayload() })
+  // Probes and scrapes are not traced; readiness is.
+  await fetch(`${gateway.url}/healthz`)
+  await fetch(`${gateway.url}/metrics`)
+  await fetch(`${gateway.url}/readyz`)
   // Closing flushes the exporters: every span and the metrics are sent before it returns.
   await gateway.close()
 }, 60_000)
@@ -203,6 +207,26 @@ describe("OTLP traces", () => {
       }
     }
     expect(gateway.logs.some((line) => line.source === "effect" && line.trace_id !== undefined)).toBe(true)
+  })
+})
+
+describe("OTLP server spans", () => {
+  it("/readyz is traced (its probe mints no token: the checks did), /healthz and /metrics are not", () => {
+    const names = receiver.spans().filter((span) => span.kind === 2).map((span) => span.name)
+    expect(names).toContain("GET /readyz")
+    expect(names.filter((name) => name.includes("/healthz") || name.includes("/metrics"))).toEqual([])
+    expect(names.filter((name) => name === "POST /processes/v1")).toHaveLength(5)
+  })
+
+  it("a bad OTEL_* value stops start-up with the variable's name", async () => {
+    await expect(
+      startGateway({
+        LIVENESS_PROVIDER: "fake",
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_TRACES_SAMPLER: "sometimes"
+      })
+    )
+      .rejects.toThrow(/OTEL_TRACES_SAMPLER/)
   })
 })
 
