@@ -155,6 +155,23 @@ describe("Telemetry.layer", () => {
     }))
 })
 
+describe("Telemetry.layer, http/protobuf (the default)", () => {
+  it.scopedLive("sends protobuf: the spans' names in the bytes, the protobuf content type", () =>
+    Effect.gen(function*() {
+      const otlp = yield* Effect.acquireRelease(Effect.promise(TelemetryReceiver.start), (r) => Effect.promise(r.close))
+      yield* Effect.void.pipe(
+        Effect.withSpan("protobuf-encoded-span"),
+        Effect.provide(Telemetry.layer({ serviceName: "test" })),
+        withEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_METRICS_EXPORTER: "none" })
+      )
+      expect(otlp.received.map((r) => [r.path, r.headers["content-type"]])).toEqual([
+        ["/v1/traces", "application/x-protobuf"]
+      ])
+      expect(otlp.received[0]!.body.includes("protobuf-encoded-span")).toBe(true)
+      expect(otlp.spans()).toEqual([])
+    }))
+})
+
 describe("TelemetrySampler", () => {
   const recording = () => {
     const made: Array<string> = []
