@@ -51,6 +51,10 @@ export const exportFailures = Metric.counter("liveness_telemetry_export_failures
 
 type Signal = "traces" | "metrics"
 
+/** A Node error's code (`ECONNREFUSED`), for the one log line of an outage. */
+const codeOf = (cause: unknown): string | undefined =>
+  typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : undefined
+
 /**
  * The exporter's client for one signal over `client`: no propagation, bounded in time and in flight, failures counted
  * and logged once per outage.
@@ -99,7 +103,9 @@ const exportClient = (signal: Signal, settings: TelemetryConfig.Settings) =>
               Effect.tapBoth({
                 onFailure: (error) =>
                   failed(
-                    error.reason === "Transport" ? `unreachable: ${error.description ?? "transport"}` : error.reason
+                    error.reason === "Transport"
+                      ? `unreachable: ${error.description ?? codeOf(error.cause) ?? "transport failure"}`
+                      : error.reason
                   ),
                 onSuccess: (answer) =>
                   answer.status >= 300
