@@ -17,7 +17,8 @@ const dir = mkdtempSync(join(tmpdir(), "liveness-cli-otel-"))
 
 const receiver = Effect.acquireRelease(Effect.promise(TelemetryReceiver.start), (r) => Effect.promise(r.close))
 
-const withEnv = (env: Record<string, string>) => Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
+const withEnv = (env: Record<string, string>) =>
+  Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
 
 describe("liveness check: OpenTelemetry", () => {
   it.scopedLive("exports the command's trace: liveness check, the check, the attempt, the token, Unico's call", () =>
@@ -25,11 +26,13 @@ describe("liveness check: OpenTelemetry", () => {
       const otlp = yield* receiver
       const path = join(dir, "selfie.jwt")
       writeFileSync(path, Fixtures.sdkPayload())
-      const { code, err } = yield* runCli(["check", path, "--cpf", "12345678909", "--name", "Luke Skywalker"]).pipe(withEnv({
-        OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
-        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
-        LIVENESS_LOG_LEVEL: "debug"
-      }))
+      const { code, err } = yield* runCli(["check", path, "--cpf", "12345678909", "--name", "Luke Skywalker"]).pipe(
+        withEnv({
+          OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+          OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+          LIVENESS_LOG_LEVEL: "debug"
+        })
+      )
       expect(code).toBe(ExitCode.LIVE)
       const spans = otlp.spans()
       const root = spans.find((span) => span.name === "liveness check")!

@@ -124,8 +124,8 @@ describe("Telemetry.layer", () => {
         expect(on).toBe(true)
         expect((yield* Metric.value(failures)).count).toBeGreaterThan(before)
         const warned = logs.filter((line) => line.startsWith("telemetry: traces export failed"))
-      expect(warned).toHaveLength(1)
-      expect(warned[0]).toContain("ECONNREFUSED")
+        expect(warned).toHaveLength(1)
+        expect(warned[0]).toContain("ECONNREFUSED")
       }),
     20_000
   )

@@ -62,7 +62,9 @@ describe("no trace context to Unico while spans are exported", () => {
       Effect.gen(function*() {
         const unico = yield* fakeUnico()
         const { spans, tracer } = recordingTracer()
-        const layer = workflow(adapter({ authUrl: unico.server.url, apiUrl: unico.server.url, keys, apiKey: API_KEY, client }))
+        const layer = workflow(
+          adapter({ authUrl: unico.server.url, apiUrl: unico.server.url, keys, apiKey: API_KEY, client })
+        )
         const caller = Tracer.externalSpan({ traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7" })
         const result = yield* Liveness.check({ subject: SUBJECT, imageBase64: Fixtures.sdkPayload() }).pipe(
           Effect.withParentSpan(caller),
