@@ -4,15 +4,19 @@
  * Redis setting fails the build naming the variable, and a Redis that is down does not.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Liveness } from "@liveness/core"
+import { Liveness, SettingError } from "@liveness/core"
 import { Fixtures } from "@liveness/fake"
 import { RedisServer } from "@liveness/redis/testing"
+import * as ConfigError from "effect/ConfigError"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
-import { randomUUID } from "node:crypto"
-import { LivenessRuntime } from "../src/index.js"
+import { generateKeyPairSync, randomUUID } from "node:crypto"
+import { LivenessRuntime, type ProviderConfigError } from "../src/index.js"
+
+const PEM = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" })
+  .toString()
 
 const build = (env: Record<string, string>) =>
   Layer.build(LivenessRuntime.layer).pipe(
@@ -81,5 +85,33 @@ describe("LivenessRuntime.layer and Redis", () => {
       const error = yield* Effect.flip(build({ LIVENESS_PROVIDER: "fake", LIVENESS_REDIS_URL: "localhost:6379" }))
       expect(error._tag).toBe("RedisConfigError")
       expect(error.message).toContain("LIVENESS_REDIS_URL")
+      expect(SettingError.is(error)).toBe(true)
+    }))
+})
+
+describe("LivenessRuntime.layer and configuration errors", () => {
+  it.scoped.each([
+    ["UNICO_ISSUER", "acct@tenant1"],
+    ["UNICO_TIMEOUT_MS", "0"],
+    ["LIVENESS_MAX_ATTEMPTS", "0"]
+  ])("%s=%s fails the build with a ConfigError at that variable", ([name, value]) =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(build({
+        LIVENESS_PROVIDER: "unico",
+        UNICO_ISSUER: "acct@tenant1.iam.acesso.io",
+        UNICO_PRIVATE_KEY: PEM,
+        UNICO_API_KEY: "k",
+        [name]: value
+      }))
+      expect(ConfigError.isConfigError(error)).toBe(true)
+      expect(SettingError.describe(error as ConfigError.ConfigError)).toMatch(new RegExp(`^${name}: `))
+    }))
+
+  it.scoped("an unknown LIVENESS_PROVIDER is a ProviderConfigError, one of the SettingError family", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(build({ LIVENESS_PROVIDER: "mock" }))
+      expect(error._tag).toBe("ProviderConfigError")
+      expect(SettingError.is(error)).toBe(true)
+      expect(SettingError.describe(error as ProviderConfigError)).toMatch(/^LIVENESS_PROVIDER: is "mock"\. /)
     }))
 })

@@ -1,6 +1,7 @@
 /**
- * A configuration problem found while building the adapter: it names the setting (an option, or the
- * environment variable it came from) and says how to fix it. Raised at layer construction, never later.
+ * A configuration problem found while building the adapter from options (`UnicoHttp.layer`): it names the option
+ * and says how to fix it. Raised at layer construction, never later. From the environment (`layerConfig`), the
+ * same problem is a ConfigError at the variable (see UnicoConfig).
  *
  * @since 0.1.0
  */
