@@ -22,6 +22,7 @@ const NAME = "Leia Organa Skywalker"
 const CPF = "12345678909"
 const CALLER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 const CALLER_SPAN = "00f067aa0ba902b7"
+const UNSAMPLED_TRACE = "0af7651916cd43dd8448eb211c80319c"
 
 let scope: Scope.CloseableScope
 let sandbox: Sandbox.Sandbox
@@ -76,6 +77,10 @@ beforeAll(async () => {
   await post("retried", retried)
   await post("replayed", first)
   await post("invalid", { subject: { code: "12345678900", name: NAME }, imageBase64: Fixtures.sdkPayload() })
+  // A caller's trace that its sampler dropped (flags 00): nothing exported, the log lines still name it.
+  const unsampled = { subject: subject(CPF), imageBase64: Fixtures.sdkPayload() }
+  payloads.push(unsampled.imageBase64)
+  await post("unsampled", unsampled, { traceparent: `00-${UNSAMPLED_TRACE}-${CALLER_SPAN}-00` })
   // Probes and scrapes are not traced; readiness is.
   await fetch(`${gateway.url}/healthz`)
   await fetch(`${gateway.url}/metrics`)
@@ -162,6 +167,14 @@ describe("OTLP traces", () => {
     expect(traceOf("first").server.traceId).not.toBe(traceOf("retried").server.traceId)
   })
 
+  it("a caller's unsampled trace (flags 00): no span exported, its log lines still carry the caller's trace id", () => {
+    expect(answers.unsampled!.status).toBe(200)
+    expect(receiver.spans().filter((span) => span.traceId === UNSAMPLED_TRACE)).toEqual([])
+    const lines = gateway.logs.filter((line) => line.requestId === answers.unsampled!.requestId)
+    expect(lines.length).toBeGreaterThan(1)
+    for (const line of lines) expect(line.trace_id).toBe(UNSAMPLED_TRACE)
+  })
+
   it("a retried check: each attempt a span, the failed one with its error, Unico's code and retry class", () => {
     expect(answers.retried!.status).toBe(200)
     const { childrenOf, one } = traceOf("retried")
@@ -194,7 +207,7 @@ describe("OTLP traces", () => {
 
   it("every log line of a traced request carries its trace id and a span id of that trace", () => {
     const spans = receiver.spans()
-    for (const label of Object.keys(answers)) {
+    for (const label of Object.keys(answers).filter((label) => label !== "unsampled")) {
       const { server } = traceOf(label)
       const lines = gateway.logs.filter((line) => line.requestId === answers[label]!.requestId)
       // The request line (pino-http) and the core's debug lines (Effect, routed to pino).

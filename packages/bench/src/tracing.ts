@@ -1,7 +1,7 @@
 /**
  * What tracing costs a check: the hot-path profile of `adapter` (Liveness.check over UnicoHttp on UndiciHttpClient,
  * tiny body, concurrency 32) with no exporter configured, then exporting every trace (and the metrics) over OTLP/HTTP
- * to a receiver on 127.0.0.1 in a process of its own, then with the spans made but none sampled
+ * to a receiver on 127.0.0.1 in a process of its own, then with none sampled
  * (`traceidratio`, ratio 0). `pnpm --filter @liveness/bench bench:tracing`; each run is one `profile` child.
  */
 import * as Effect from "effect/Effect"
@@ -11,7 +11,7 @@ import { print, table, writeSection } from "./Report.js"
 const CASES: ReadonlyArray<readonly [label: string, env: Record<string, string>]> = [
   ["no exporter (OTEL_* unset)", {}],
   ["exporting every trace (always_on)", { LIVENESS_PROFILE_OTLP: "always_on" }],
-  ["spans made, none sampled (traceidratio 0)", { LIVENESS_PROFILE_OTLP: "traceidratio:0" }]
+  ["none sampled (traceidratio 0)", { LIVENESS_PROFILE_OTLP: "traceidratio:0" }]
 ]
 
 export const runAsync = async () => {
@@ -54,10 +54,10 @@ export const runAsync = async () => {
       "`pnpm --filter @liveness/bench bench:tracing`: the hot-path profile of `adapter` (10,000 checks at concurrency 32",
       "after a 2,000-check warm-up; a second run of 3,000 with op supervision counts the Effect operations) with no",
       "OpenTelemetry variable set, exporting every trace and the metrics (`Telemetry.layer`, OTLP/HTTP protobuf, default",
-      "batching) to a receiver on 127.0.0.1 in its own process, and with spans made but none sampled. The client's CPU",
+      "batching) to a receiver on 127.0.0.1 in its own process, and with no trace sampled. The client's CPU",
       "includes building, batching and encoding the spans; the receiver's is not counted. With no exporter the check",
-      "runs no span code at all (see `Tracing` in the core): its row is the hot-path profile's `adapter` row. An",
-      "unsampled trace saves the export and its allocations, not the spans, which are made either way.",
+      "runs no span code at all (see `Tracing` in the core): its row is the hot-path profile's `adapter` row. Below an",
+      "unsampled span the core makes none of its own; what is left is the check's root span and the HTTP client's.",
       "",
       table(head, rows)
     ].join("\n")

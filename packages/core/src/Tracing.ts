@@ -22,6 +22,16 @@ export const exportsSpans = (fiber: Fiber.RuntimeFiber<unknown, unknown>): boole
   fiber.currentTracer !== builtInTracer && fiber.getFiberRef(FiberRef.currentTracerEnabled)
 
 /**
+ * Whether a span made now in `fiber` is recorded: spans are exported, and the current span, if it is one of this
+ * process's, was sampled (below an unsampled one, a sampler drops every child: making them is work for nobody).
+ */
+const records = (fiber: Fiber.RuntimeFiber<unknown, unknown>): boolean => {
+  if (!exportsSpans(fiber)) return false
+  const span = fiber.currentSpan
+  return span === undefined || span._tag !== "Span" || span.sampled
+}
+
+/**
  * The current span of a fiber's refs (a logger's `context`), when spans are exported: what a log line names to lead to
  * its trace. Under the built-in tracer there is none (its spans go nowhere).
  *
@@ -34,19 +44,19 @@ export const exportedSpanIn = (refs: FiberRefs.FiberRefs): Tracer.AnySpan | unde
   return Context.getOrElse(FiberRefs.getOrDefault(refs, FiberRef.currentContext), Tracer.ParentSpan, () => undefined)
 }
 
-/** `Effect.withSpan`, when spans are exported (see the module's comment); otherwise `effect` itself. */
+/** `Effect.withSpan`, when spans are exported and sampled (see the module's comment); otherwise `effect` itself. */
 export const withSpan = (
   name: string,
   options?: Tracer.SpanOptions
 ) =>
 <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.withFiberRuntime((fiber) =>
-    exportsSpans(fiber) ? Effect.withSpan(effect, name, { captureStackTrace: false, ...options }) : effect
+    records(fiber) ? Effect.withSpan(effect, name, { captureStackTrace: false, ...options }) : effect
   )
 
-/** Sets attributes on the current span, when spans are exported; call it inside a fiber's synchronous step. */
+/** Sets attributes on the current span, when it is exported; call it inside a fiber's synchronous step. */
 export const annotate = (fiber: Fiber.RuntimeFiber<unknown, unknown>, attributes: Record<string, unknown>): void => {
-  if (!exportsSpans(fiber)) return
+  if (!records(fiber)) return
   const span = fiber.currentSpan
   if (span?._tag !== "Span") return
   for (const key in attributes) span.attribute(key, attributes[key])
