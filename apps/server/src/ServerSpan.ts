@@ -1,6 +1,6 @@
 /**
- * One server span per request (but `/healthz` and `/metrics`), when the runtime exports spans (OTEL_* set: see Telemetry in @liveness/runtime); none
- * otherwise, at no cost. Named `<METHOD> <route template>` (`POST /processes/v1`), never with the path (it may hold
+ * One server span per request (but `/healthz` and `/metrics`), when the runtime exports spans (OTEL_* set: see
+ * Telemetry in @liveness/runtime); none otherwise, at no cost. Named `<METHOD> <route template>` (`POST /processes/v1`), never with the path (it may hold
  * a process id); HTTP semantic-convention attributes, the request id, and the check's outcome (verdict, process id,
  * replay, error tag and codes). A caller's W3C `traceparent` makes it a child of the caller's span, in the caller's
  * trace; the route's Effect program runs under it (`within`), so the check's spans are its children and its log
