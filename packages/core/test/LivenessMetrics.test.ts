@@ -150,7 +150,7 @@ describe("LivenessMetrics", () => {
       const before = yield* Metric.snapshot
       const total = (snapshot: typeof before) =>
         snapshot.filter((pair) => pair.metricKey.name === "liveness_provider_errors_total")
-          .reduce((sum, pair) => sum + Number((pair.metricState as { count: number }).count), 0)
+          .reduce((sum, pair) => sum + Number((pair.metricState as unknown as { count: number }).count), 0)
       const provider = yield* scripted([live()])
       yield* Liveness.check(seedBody(sdkPayload())).pipe(Effect.provide(workflow(provider.layer)))
       expect(total(yield* Metric.snapshot)).toBe(total(before))
