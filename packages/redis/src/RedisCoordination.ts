@@ -1,14 +1,12 @@
 /**
  * Everything replicas share through Redis, as one layer: the tenant's quota (core's `TenantRateLimiter`),
- * the capture ledger (core's `CaptureLedger`), the access token (unico-http's `SharedTokenStore`), and
+ * the capture ledger (core's `CaptureLedger`), the access token (core's `SharedTokenStore`, used by unico-http), and
  * `RedisCoordination` (state for `/readyz`, `doctor` and logs). Provide it under the core's workflow
  * (`Liveness.layerWith`) and the UnicoHttp adapter; `@liveness/runtime` does so when `LIVENESS_REDIS_URL` is set.
  *
  * @since 0.2.0
  */
-import type { CaptureLedger } from "@liveness/core"
-import { CheckPolicy, TenantRateLimiter } from "@liveness/core"
-import type { SharedTokenStore } from "@liveness/unico-http"
+import { type CaptureLedger, CheckPolicy, type SharedTokenStore, TenantRateLimiter } from "@liveness/core"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"

@@ -1,11 +1,11 @@
 /**
- * unico-http's `SharedTokenStore` over Redis: one sealed token per service account under
+ * The core's `SharedTokenStore` (which unico-http's token cache uses) over Redis: one sealed token per service account under
  * `<prefix>token:<environment>:<hash of issuer and auth URL>`, expiring at its refresh time, and a 5-second
  * lock beside it (`…:lock`, owned by a random id) that lets one replica mint for all.
  *
  * @since 0.2.0
  */
-import { SharedTokenStore } from "@liveness/unico-http"
+import { SharedTokenStore } from "@liveness/core"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { createHash, randomUUID } from "node:crypto"

@@ -12,12 +12,12 @@
  *
  * @since 0.1.0
  */
+import { SharedTokenStore } from "@liveness/core"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
-import { type AccountTokenStore, type SharedToken, SharedTokenStoreError } from "./SharedTokenStore.js"
 
 export interface MintedToken {
   readonly accessToken: Redacted.Redacted<string>
@@ -40,7 +40,7 @@ export const REFRESH_MARGIN_MILLIS = 5 * 60 * 1000
 
 export interface SharedOptions {
   /** The shared slot; without it every process mints its own tokens. */
-  readonly store: AccountTokenStore
+  readonly store: SharedTokenStore.AccountTokenStore
   /** How long a replica waits for another's mint before minting itself (default 6 s, past the lock's life). */
   readonly waitFor?: Duration.DurationInput
   /** How often a waiting replica looks for the token (default 50 ms). */
@@ -58,11 +58,13 @@ export const make = <E>(
   Effect.gen(function*() {
     const scope = yield* Effect.scope
     const lock = yield* Effect.makeSemaphore(1)
-    let cached: SharedToken | undefined
+    let cached: SharedTokenStore.SharedToken | undefined
     let mints = 0
 
-    const isFresh = (token: SharedToken | undefined, now: number): token is SharedToken =>
-      token !== undefined && now < token.refreshAt
+    const isFresh = (
+      token: SharedTokenStore.SharedToken | undefined,
+      now: number
+    ): token is SharedTokenStore.SharedToken => token !== undefined && now < token.refreshAt
 
     /**
      * Mints here. A failure is not cached: callers reach this only with no token or an expired one (a token
@@ -80,7 +82,7 @@ export const make = <E>(
       return token
     })
 
-    const adopt = (token: SharedToken) => {
+    const adopt = (token: SharedTokenStore.SharedToken) => {
       cached = token
       return token.accessToken
     }
@@ -90,7 +92,9 @@ export const make = <E>(
       const store = options.store
       const waitMillis = Duration.toMillis(options.waitFor ?? Duration.seconds(6))
       const pollEvery = options.pollEvery ?? Duration.millis(50)
-      const attempt = (giveUpAt: number): Effect.Effect<Redacted.Redacted<string>, E | SharedTokenStoreError> =>
+      const attempt = (
+        giveUpAt: number
+      ): Effect.Effect<Redacted.Redacted<string>, E | SharedTokenStore.SharedTokenStoreError> =>
         Effect.gen(function*() {
           const found = yield* store.get
           const now = yield* Clock.currentTimeMillis
@@ -114,7 +118,8 @@ export const make = <E>(
       return Effect.flatMap(Clock.currentTimeMillis, (now) => attempt(now + waitMillis)).pipe(
         // The store is an optimisation: when it fails, this process mints on its own.
         Effect.catchIf(
-          (error): error is SharedTokenStoreError => error instanceof SharedTokenStoreError,
+          (error): error is SharedTokenStore.SharedTokenStoreError =>
+            error instanceof SharedTokenStore.SharedTokenStoreError,
           () => Effect.map(mintHere, (token) => token.accessToken)
         )
       )

@@ -24,6 +24,7 @@ import {
   LivenessProvider,
   ProviderUnavailable,
   RetryClass,
+  SharedTokenStore,
   Tracing,
   UnexpectedResponse,
   UnicoCodes
@@ -40,7 +41,6 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Assertion from "./Assertion.js"
 import * as ErrorBody from "./ErrorBody.js"
-import * as SharedTokenStore from "./SharedTokenStore.js"
 import * as TokenCache from "./TokenCache.js"
 import * as TransportFailure from "./TransportFailure.js"
 import * as UnicoConfig from "./UnicoConfig.js"

@@ -5,7 +5,8 @@
  */
 export * as Assertion from "./Assertion.js"
 export * as ErrorBody from "./ErrorBody.js"
-export * as SharedTokenStore from "./SharedTokenStore.js"
+/** The port moved to the core (`@liveness/core`'s SharedTokenStore); re-exported here for 0.x callers. */
+export { SharedTokenStore } from "@liveness/core"
 export * as TokenCache from "./TokenCache.js"
 export * as TransportFailure from "./TransportFailure.js"
 export * as UndiciHttpClient from "./UndiciHttpClient.js"

@@ -1,7 +1,8 @@
 /**
  * Where several processes (gateway replicas, batch workers) share one access token per service account,
- * so that N replicas mint one token instead of N. The adapter works without one: by default every process
- * mints and caches its own. `@liveness/redis` provides one over Redis.
+ * so that N replicas mint one token instead of N. The real adapter (`@liveness/unico-http`'s TokenCache) uses it and
+ * `@liveness/redis` provides one over Redis; it is a port of the core so that neither adapter depends on the other.
+ * The adapter works without one: by default every process mints and caches its own.
  *
  * The store is an optimisation, never a dependency: the token cache treats every failure of the store as
  * "not there" and mints locally.
@@ -57,6 +58,6 @@ export interface Service {
 
 /** None by default: each process mints its own tokens. */
 export class SharedTokenStore extends Context.Reference<SharedTokenStore>()(
-  "@liveness/unico-http/SharedTokenStore",
+  "@liveness/core/SharedTokenStore",
   { defaultValue: (): Service => ({ forAccount: () => undefined }) }
 ) {}
