@@ -57,7 +57,7 @@ export const runAsync = async () => {
       "batching) to a receiver on 127.0.0.1 in its own process, and with no trace sampled. The client's CPU",
       "includes building, batching and encoding the spans; the receiver's is not counted. With no exporter the check",
       "runs no span code at all (see `Tracing` in the core): its row is the hot-path profile's `adapter` row. Below an",
-      "unsampled span the core makes none of its own; what is left is the check's root span and the HTTP client's.",
+      "unsampled span neither the core nor the shipped HTTP client makes one; what is left is the check's root span.",
       "",
       table(head, rows)
     ].join("\n")

@@ -23,9 +23,12 @@ export const exportsSpans = (fiber: Fiber.RuntimeFiber<unknown, unknown>): boole
 
 /**
  * Whether a span made now in `fiber` is recorded: spans are exported, and the current span, if it is one of this
- * process's, was sampled (below an unsampled one, a sampler drops every child: making them is work for nobody).
+ * process's, was sampled (below an unsampled one, a sampler drops every child: making them is work for nobody). What a
+ * span made by hand (an HTTP client's) asks before it is made.
+ *
+ * @since 0.4.0
  */
-const records = (fiber: Fiber.RuntimeFiber<unknown, unknown>): boolean => {
+export const recordsSpans = (fiber: Fiber.RuntimeFiber<unknown, unknown>): boolean => {
   if (!exportsSpans(fiber)) return false
   const span = fiber.currentSpan
   return span === undefined || span._tag !== "Span" || span.sampled
@@ -51,12 +54,12 @@ export const withSpan = (
 ) =>
 <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.withFiberRuntime((fiber) =>
-    records(fiber) ? Effect.withSpan(effect, name, { captureStackTrace: false, ...options }) : effect
+    recordsSpans(fiber) ? Effect.withSpan(effect, name, { captureStackTrace: false, ...options }) : effect
   )
 
 /** Sets attributes on the current span, when it is exported; call it inside a fiber's synchronous step. */
 export const annotate = (fiber: Fiber.RuntimeFiber<unknown, unknown>, attributes: Record<string, unknown>): void => {
-  if (!records(fiber)) return
+  if (!recordsSpans(fiber)) return
   const span = fiber.currentSpan
   if (span?._tag !== "Span") return
   for (const key in attributes) span.attribute(key, attributes[key])

@@ -224,13 +224,16 @@ const send = (
   })
 }
 
-/** The client span, only under a tracer that exports (see the module's comment): method, URL and status, no header. */
+/**
+ * The client span, only under a tracer that exports and not below an unsampled span (see the module's comment):
+ * method, URL and status, no header.
+ */
 const traced = (
   request: HttpClientRequest.HttpClientRequest,
   effect: Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>
 ) =>
   Effect.withFiberRuntime<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((fiber) => {
-    if (!Tracing.exportsSpans(fiber)) return effect
+    if (!Tracing.recordsSpans(fiber)) return effect
     return Effect.useSpan(`http.client ${request.method}`, { kind: "client", captureStackTrace: false }, (span) => {
       span.attribute("http.request.method", request.method)
       span.attribute("url.full", request.url)

@@ -210,7 +210,7 @@ export const make = (settings: UnicoOptions.Resolved) =>
       )
       yield* Metric.increment(tokenMints)
       return { accessToken: Redacted.make(parsed.access_token), expiresInSeconds: parsed.expires_in }
-    }).pipe(Effect.withSpan("UnicoHttp.mintToken", { attributes: { "unico.issuer": settings.issuer } }))
+    }).pipe(Tracing.withSpan("UnicoHttp.mintToken", { attributes: { "unico.issuer": settings.issuer } }))
 
     // Replicas share one token per service account when a SharedTokenStore is provided (see @liveness/redis).
     const sharedStore = (yield* SharedTokenStore.SharedTokenStore).forAccount({

@@ -36,7 +36,8 @@ const recordingTracer = () => {
         status: { _tag: "Started", startTime },
         attributes,
         links,
-        sampled: true,
+        // A child of an unsampled span is unsampled, as under a parent-based sampler.
+        sampled: Option.match(parent, { onNone: () => true, onSome: (p) => p.sampled }),
         kind,
         end: () => {},
         attribute: (key, value) => void attributes.set(key, value),
@@ -51,6 +52,33 @@ const recordingTracer = () => {
   return { spans, tracer }
 }
 
+/** A check under `caller`'s trace and `tracer`, through `client`: its verdict, and every request the fake Unico saw. */
+const checkUnder = (
+  caller: Tracer.ExternalSpan,
+  tracer: Tracer.Tracer,
+  client?: Layer.Layer<HttpClient.HttpClient>
+) =>
+  Effect.gen(function*() {
+    const unico = yield* fakeUnico()
+    const layer = workflow(
+      adapter({
+        authUrl: unico.server.url,
+        apiUrl: unico.server.url,
+        keys,
+        apiKey: API_KEY,
+        ...(client ? { client } : {})
+      })
+    )
+    const result = yield* Liveness.check({ subject: SUBJECT, imageBase64: Fixtures.sdkPayload() }).pipe(
+      Effect.withParentSpan(caller),
+      Effect.provide(layer),
+      Effect.provide(quietLogs),
+      Effect.withTracer(tracer)
+    )
+    const requests = [...(yield* unico.tokenRequests), ...(yield* unico.apiRequests)]
+    return { issued: unico.issued(), requests, verdict: result.verdict }
+  })
+
 const clients: ReadonlyArray<[string, Layer.Layer<HttpClient.HttpClient>]> = [
   ["UndiciHttpClient", UndiciHttpClient.layer()],
   ["NodeHttpClient.layerUndici", NodeHttpClient.layerUndici]
@@ -60,20 +88,10 @@ describe("no trace context to Unico while spans are exported", () => {
   for (const [label, client] of clients) {
     it.scopedLive(label, () =>
       Effect.gen(function*() {
-        const unico = yield* fakeUnico()
         const { spans, tracer } = recordingTracer()
-        const layer = workflow(
-          adapter({ authUrl: unico.server.url, apiUrl: unico.server.url, keys, apiKey: API_KEY, client })
-        )
         const caller = Tracer.externalSpan({ traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7" })
-        const result = yield* Liveness.check({ subject: SUBJECT, imageBase64: Fixtures.sdkPayload() }).pipe(
-          Effect.withParentSpan(caller),
-          Effect.provide(layer),
-          Effect.provide(quietLogs),
-          Effect.withTracer(tracer)
-        )
-        expect(result.verdict).toBe("live")
-        const requests = [...(yield* unico.tokenRequests), ...(yield* unico.apiRequests)]
+        const { issued, requests, verdict } = yield* checkUnder(caller, tracer, client)
+        expect(verdict).toBe("live")
         expect(requests).toHaveLength(2)
         for (const request of requests) {
           const names = Object.keys(request.headers)
@@ -85,7 +103,25 @@ describe("no trace context to Unico while spans are exported", () => {
         expect(new Set(spans.map((span) => span.traceId))).toEqual(new Set([caller.traceId]))
         const attributes = JSON.stringify(spans.map((span) => [...span.attributes]))
         expect(attributes).not.toContain(API_KEY)
-        for (const token of unico.issued()) expect(attributes).not.toContain(token)
+        for (const token of issued) expect(attributes).not.toContain(token)
       }))
   }
+})
+
+describe("below an unsampled span", () => {
+  it.scopedLive("the shipped client makes no client span (nobody would receive it) and still sends no trace header", () =>
+    Effect.gen(function*() {
+      const { spans, tracer } = recordingTracer()
+      const caller = Tracer.externalSpan({
+        traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+        spanId: "00f067aa0ba902b7",
+        sampled: false
+      })
+      const { requests, verdict } = yield* checkUnder(caller, tracer)
+      expect(verdict).toBe("live")
+      // The check's own span is made (unsampled, as the sampler decides); nothing below it.
+      expect(spans.map((span) => [span.name, span.sampled])).toEqual([["Liveness.check", false]])
+      expect(requests).toHaveLength(2)
+      for (const request of requests) expect(Object.keys(request.headers)).not.toContain("traceparent")
+    }))
 })
