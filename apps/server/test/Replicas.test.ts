@@ -150,6 +150,8 @@ describe("three gateway replicas on one Redis", { timeout: 180_000 }, () => {
           return texts.every((text) => /^liveness_redis_fallbacks_total [1-9]\d*$/m.test(text)) ? texts : undefined
         })
         await pause(6_000)
+        // What the provider answered before Redis came back: the shared and the degraded phases.
+        const beforeRestart = await Effect.runPromise(sandbox.stats)
         const restartedAt = now()
         await Effect.runPromise(redis.restart)
         await allReport("connected")
@@ -165,9 +167,17 @@ describe("three gateway replicas on one Redis", { timeout: 180_000 }, () => {
             `recovered ${rateBetween(outcomes, restartedAt + 2_000, now()).toFixed(2)}/s; ` +
             `answers ${JSON.stringify(statuses(outcomes))}; sandbox ${JSON.stringify(stats.requestsByStatus)}`
         )
-        // No check failed, and the provider never had to refuse one: shared, degraded (3 × 6/s) or back.
+        // No check failed, and the provider never had to refuse one while the replicas shared Redis's bucket or ran
+        // on their local limits (3 × 6/s).
         expect(statuses(outcomes)).toEqual([200])
-        expect(stats.requestsByStatus["429"] ?? 0).toBe(0)
+        expect(beforeRestart.requestsByStatus["429"] ?? 0).toBe(0)
+        // Back on a Redis restarted empty, the shared bucket starts full while the provider still counts the local
+        // permits of the last second: a few requests may draw a 429 (retried, never billed: every check above is a
+        // 200). At most one second of local permits' worth; replicas that did not share again (each on the whole
+        // quota) would draw far more.
+        expect((stats.requestsByStatus["429"] ?? 0) - (beforeRestart.requestsByStatus["429"] ?? 0)).toBeLessThanOrEqual(
+          18
+        )
         for (const state of degraded) {
           expect(state).toMatchObject({ status: "ready", redis: { status: "degraded" } })
           expect(state.redis.degradedMode).toContain("a local limit of 6/s (quota 20 ÷ 3 replicas)")
