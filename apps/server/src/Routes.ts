@@ -13,21 +13,25 @@ export interface Route {
   readonly openapi: string
 }
 
+/** A route from its Express path; the OpenAPI spelling is derived (`:id` becomes `{id}`). */
+const route = <const M extends Method, const P extends string>(method: M, express: P) =>
+  ({ method, express, openapi: express.replace(/:(\w+)/g, "{$1}") }) satisfies Route
+
 export const routes = {
-  createProcess: { method: "post", express: "/processes/v1", openapi: "/processes/v1" },
-  getProcess: { method: "get", express: "/processes/v1/:id", openapi: "/processes/v1/{id}" },
-  health: { method: "get", express: "/healthz", openapi: "/healthz" },
-  ready: { method: "get", express: "/readyz", openapi: "/readyz" },
-  metrics: { method: "get", express: "/metrics", openapi: "/metrics" },
-  openapi: { method: "get", express: "/openapi.json", openapi: "/openapi.json" },
-  docs: { method: "get", express: "/docs", openapi: "/docs" },
-  docsAsset: { method: "get", express: "/docs/assets/:file", openapi: "/docs/assets/{file}" },
-  tryPage: { method: "get", express: "/try", openapi: "/try" },
-  tryScript: { method: "get", express: "/try/app.js", openapi: "/try/app.js" },
-  tryStyle: { method: "get", express: "/try/app.css", openapi: "/try/app.css" },
-  tryScenarios: { method: "get", express: "/try/scenarios.json", openapi: "/try/scenarios.json" },
-  tryPayloads: { method: "post", express: "/try/payloads", openapi: "/try/payloads" }
-} as const satisfies Record<string, Route>
+  createProcess: route("post", "/processes/v1"),
+  getProcess: route("get", "/processes/v1/:id"),
+  health: route("get", "/healthz"),
+  ready: route("get", "/readyz"),
+  metrics: route("get", "/metrics"),
+  openapi: route("get", "/openapi.json"),
+  docs: route("get", "/docs"),
+  docsAsset: route("get", "/docs/assets/:file"),
+  tryPage: route("get", "/try"),
+  tryScript: route("get", "/try/app.js"),
+  tryStyle: route("get", "/try/app.css"),
+  tryScenarios: route("get", "/try/scenarios.json"),
+  tryPayloads: route("post", "/try/payloads")
+}
 
 /** The swagger-ui files served under /docs/assets (besides the generated `init.js`). */
 export const DOCS_ASSETS = ["swagger-ui.css", "swagger-ui-bundle.js", "favicon-32x32.png", "favicon-16x16.png"] as const
